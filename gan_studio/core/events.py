@@ -1,0 +1,99 @@
+"""What the trainer tells the world, as plain dataclasses with numpy payloads.
+
+Events cross threads (trainer worker -> window), so they hold values, never live tensors or
+modules. This module imports neither torch nor Qt.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+# Per-step values, in this order, in StepMetrics.values and in the run's metrics.csv.
+STEP_METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g")
+
+
+class FinishReason(enum.Enum):
+    COMPLETED = "completed"  # every epoch ran
+    STOPPED = "stopped"  # asked to stop; a checkpoint was saved
+    DIVERGED = "diverged"  # a loss became NaN or infinite; the last good checkpoint is kept
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    run_dir: Path
+    config_json: str  # the RunConfig as JSON, so the receiver needs no torch
+    device: str  # e.g. "cpu (1 thread)" or "cuda:0 (NVIDIA H100)"
+    dataset_summary: str  # "5000 images, 28x28x1, 10 classes"
+    start_epoch: int  # epochs already done (0 for a new run)
+    start_step: int  # global steps already done
+    total_epochs: int
+    steps_per_epoch: int
+    step_in_epoch: int = 0  # batches already done in the current epoch (resume mid-epoch)
+
+
+@dataclass(frozen=True)
+class StepMetrics:
+    """Per-step values since the previous StepMetrics, sent on a cadence (not every step)."""
+
+    epoch: int  # the epoch in progress, counted from 1
+    steps: np.ndarray  # int64 global step numbers (1-based), one per row of values
+    values: np.ndarray  # float64, shape (len(steps), len(STEP_METRICS))
+    step_in_epoch: int  # batches done in this epoch
+    steps_per_epoch: int
+    global_step: int
+    images_per_s: float  # throughput over the last interval
+    eta_s: float  # estimated seconds to the end of the run
+    elapsed_s: float  # training time of this run so far (pauses excluded)
+
+    def column(self, name: str) -> np.ndarray:
+        return self.values[:, STEP_METRICS.index(name)]
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    epoch: int  # counted from 1
+    global_step: int
+    grid: np.ndarray  # uint8 H x W x C: the fixed-noise sample grid
+    sample_path: Path | None  # where the grid PNG was written
+    epoch_time_s: float
+    means: dict[str, float] = field(default_factory=dict)  # epoch means of STEP_METRICS
+
+
+@dataclass(frozen=True)
+class CheckpointSaved:
+    path: Path
+    epoch: int  # epochs completed when it was saved
+    global_step: int
+    reason: str  # "epoch", "requested", "stop"
+
+
+@dataclass(frozen=True)
+class Paused:
+    global_step: int
+
+
+@dataclass(frozen=True)
+class Resumed:
+    global_step: int
+
+
+@dataclass(frozen=True)
+class LearningRatesChanged:
+    lr_g: float
+    lr_d: float
+
+
+@dataclass(frozen=True)
+class Finished:
+    reason: FinishReason
+    message: str  # one sentence for the status bar or the terminal
+    epoch: int  # epochs completed
+    global_step: int
+    checkpoint: Path | None  # the checkpoint to resume from or sample with
+
+
+Event = RunStarted | StepMetrics | EpochEnd | CheckpointSaved | Paused | Resumed | LearningRatesChanged | Finished

@@ -1,0 +1,14 @@
+"""Find the data files that ship inside the package (``gan_studio.resources``)."""
+
+from __future__ import annotations
+
+from importlib import resources as importlib_resources
+from pathlib import Path
+
+
+def resource_path(name: str) -> Path:
+    """Path of a shipped file such as ``digits.npz``; works from a checkout or an install."""
+    path = Path(str(importlib_resources.files("gan_studio.resources") / name))
+    if not path.exists():
+        raise FileNotFoundError(f"GAN Studio is missing its resource file {name} (looked in {path.parent})")
+    return path

@@ -1,0 +1,32 @@
+"""Test-wide settings: offscreen Qt, one CPU thread, tiny configs."""
+
+from __future__ import annotations
+
+import os
+
+# Before any QApplication exists: without a display Qt would abort the process.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# One thread everywhere: two threads on a busy 2-core machine can be several times slower.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+# Keep the user's real settings and runs out of the tests.
+os.environ.setdefault("XDG_CONFIG_HOME", os.path.join(os.environ.get("TMPDIR", "/tmp"), "gan-studio-test-config"))
+
+import pytest  # noqa: E402
+
+from gan_studio.core.config import DataConfig, ModelConfig, RunConfig, TrainConfig  # noqa: E402
+
+
+@pytest.fixture
+def tiny_config() -> RunConfig:
+    """A config that trains in well under a second: 64 digits, a small MLP, one thread."""
+    return RunConfig(
+        preset="test",
+        data=DataConfig(limit=64),
+        model=ModelConfig(arch="mlp", z_dim=8, hidden=16),
+        train=TrainConfig(
+            epochs=2, batch_size=16, loss="ns", schedule="simultaneous", lr_g=1e-3, lr_d=1e-3,
+            threads=1, device="cpu", grid_size=4, checkpoint_every=1,
+        ),
+    )
