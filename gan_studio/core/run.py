@@ -1,0 +1,260 @@
+"""The run folder: the contract between the engine and every face (window, command line, tests).
+
+    RUN/
+      run.json               config, package versions, dataset fingerprint, created time
+      metrics.csv            one row per step, appended and flushed as training goes
+      epochs.csv             one row per epoch: time, means, and later quality metrics
+      samples/epoch-0001.png the fixed-noise grid after each epoch
+      checkpoints/last.pt    everything needed to continue exactly; epoch-0005.pt etc. kept too
+
+Reading a run needs neither torch nor Qt, so the window can open or watch a run that another
+process is writing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .config import RunConfig
+from .errors import ConfigError, RunFolderError
+from .events import STEP_METRICS
+
+RUN_FORMAT = 1
+METRICS_COLUMNS = ("epoch", "step", "time_s", *STEP_METRICS, "lr_g", "lr_d")
+_SAMPLE_NAME = re.compile(r"epoch-(\d+)\.png$")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Temporary file, fsync, rename: a crash leaves the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def default_runs_dir() -> Path:
+    """Where runs go when the user names no folder: $XDG_DATA_HOME/gan-studio/runs."""
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "gan-studio" / "runs"
+
+
+def new_run_name(config: RunConfig) -> str:
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{config.preset}-{config.model.arch}"
+
+
+class RunFolder:
+    """One run on disk. Create it with :meth:`create`, or :meth:`open` an existing one."""
+
+    def __init__(self, path: Path, info: dict[str, Any]) -> None:
+        self.path = Path(path)
+        self.info = info
+
+    # -- locations ------------------------------------------------------------------------------
+    @property
+    def metrics_path(self) -> Path:
+        return self.path / "metrics.csv"
+
+    @property
+    def epochs_path(self) -> Path:
+        return self.path / "epochs.csv"
+
+    @property
+    def samples_dir(self) -> Path:
+        return self.path / "samples"
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.path / "checkpoints"
+
+    @property
+    def last_checkpoint_path(self) -> Path:
+        return self.checkpoints_dir / "last.pt"
+
+    def sample_path(self, epoch: int) -> Path:
+        return self.samples_dir / f"epoch-{epoch:04d}.png"
+
+    def epoch_checkpoint_path(self, epoch: int) -> Path:
+        return self.checkpoints_dir / f"epoch-{epoch:04d}.pt"
+
+    # -- creating and opening -------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: Path, config: RunConfig, extra: dict[str, Any] | None = None) -> RunFolder:
+        path = Path(path).expanduser()
+        if (path / "run.json").exists():
+            raise RunFolderError(f"{path} already holds a run; resume it or choose another folder")
+        if path.exists() and any(path.iterdir()):
+            raise RunFolderError(f"{path} is not empty; choose a new or empty folder for the run")
+        try:
+            for folder in (path, path / "samples", path / "checkpoints"):
+                folder.mkdir(parents=True, exist_ok=True)
+            info = {
+                "format": RUN_FORMAT,
+                "created": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                "config": config.to_dict(),
+                **(extra or {}),
+            }
+            run = cls(path, info)
+            run.save_info()
+        except OSError as error:
+            raise RunFolderError(f"cannot create run folder {path}: {error.strerror or error}") from None
+        return run
+
+    @classmethod
+    def open(cls, path: Path) -> RunFolder:
+        path = Path(path).expanduser()
+        info_path = path / "run.json"
+        if not info_path.is_file():
+            raise RunFolderError(f"{path} is not a GAN Studio run folder (it has no run.json)")
+        try:
+            info = json.loads(info_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise RunFolderError(f"cannot read {info_path}: {error}") from None
+        if not isinstance(info, dict) or info.get("format") != RUN_FORMAT:
+            raise RunFolderError(f"{info_path} is not a run of a format this version understands")
+        run = cls(path, info)
+        try:
+            run.config  # noqa: B018 - validate now so a broken run fails when opened, not later
+        except ConfigError as error:
+            raise RunFolderError(f"{info_path}: {error}") from None
+        return run
+
+    def save_info(self) -> None:
+        write_text_atomic(self.path / "run.json", json.dumps(self.info, indent=2, default=str))
+
+    def update_info(self, **values: Any) -> None:
+        self.info.update(values)
+        self.save_info()
+
+    @property
+    def config(self) -> RunConfig:
+        return RunConfig.from_dict(self.info["config"])
+
+    # -- samples and checkpoints ----------------------------------------------------------------
+    def sample_paths(self) -> list[tuple[int, Path]]:
+        """(epoch, path) of every saved epoch grid, oldest first."""
+        found = []
+        if self.samples_dir.is_dir():
+            for path in self.samples_dir.iterdir():
+                match = _SAMPLE_NAME.fullmatch(path.name)
+                if match:
+                    found.append((int(match.group(1)), path))
+        return sorted(found)
+
+    def last_checkpoint(self) -> Path | None:
+        path = self.last_checkpoint_path
+        return path if path.is_file() else None
+
+    def remove_stale_temporaries(self) -> None:
+        """Temporary files left by a process killed mid-write (never the real files)."""
+        for folder in (self.path, self.samples_dir, self.checkpoints_dir):
+            if folder.is_dir():
+                for path in folder.glob(".*.tmp"):
+                    path.unlink(missing_ok=True)
+
+    # -- metrics ----------------------------------------------------------------------------------
+    def truncate_metrics(self, after_step: int, after_epoch: int) -> None:
+        """Drop rows written after the checkpoint being resumed, so history has no duplicates."""
+        for path, key, limit in ((self.metrics_path, "step", after_step), (self.epochs_path, "epoch", after_epoch)):
+            if not path.is_file():
+                continue
+            lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+            if not lines:
+                continue
+            header = next(csv.reader([lines[0]]))
+            column = header.index(key)
+            kept = [lines[0]]
+            for line in lines[1:]:
+                cells = next(csv.reader([line]), [])
+                if len(cells) == len(header) and line.endswith("\n") and int(cells[column]) <= limit:
+                    kept.append(line)
+            write_text_atomic(path, "".join(kept))
+        for epoch, path in self.sample_paths():
+            if epoch > after_epoch:
+                path.unlink(missing_ok=True)
+
+    def read_metrics(self) -> dict[str, np.ndarray]:
+        """metrics.csv as columns of float64 arrays (empty arrays for a run with no steps yet)."""
+        return MetricsReader(self.metrics_path).read_new() or {c: np.empty(0) for c in METRICS_COLUMNS}
+
+    def read_epochs(self) -> list[dict[str, float]]:
+        if not self.epochs_path.is_file():
+            return []
+        with self.epochs_path.open(encoding="utf-8", newline="") as handle:
+            return [{k: _number(v) for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+def _number(text: str | None) -> float:
+    try:
+        return float(text) if text not in (None, "") else float("nan")
+    except ValueError:
+        return float("nan")
+
+
+class CsvAppender:
+    """Appends rows to a CSV, writing the header if the file is new, flushing every write."""
+
+    def __init__(self, path: Path, columns: tuple[str, ...] | list[str]) -> None:
+        self.path = Path(path)
+        self.columns = list(columns)
+        new = not self.path.exists() or self.path.stat().st_size == 0
+        self._handle = self.path.open("a", encoding="utf-8", newline="")
+        self._writer = csv.writer(self._handle, lineterminator="\n")
+        if new:
+            self._writer.writerow(self.columns)
+            self._handle.flush()
+
+    def write_rows(self, rows: list[list[Any]]) -> None:
+        self._writer.writerows(rows)
+        self._handle.flush()
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+class MetricsReader:
+    """Reads the rows appended to metrics.csv since the last call: for watching a live run."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._offset = 0
+        self._header: list[str] | None = None
+
+    def read_new(self) -> dict[str, np.ndarray] | None:
+        """Columns of the complete new rows, or None when nothing new has been written."""
+        try:
+            with self.path.open("rb") as handle:
+                handle.seek(self._offset)
+                chunk = handle.read()
+        except OSError:
+            return None
+        end = chunk.rfind(b"\n") + 1  # a row being written right now is left for the next call
+        if end == 0:
+            return None
+        self._offset += end
+        lines = chunk[:end].decode("utf-8").splitlines()
+        if self._header is None:
+            self._header, lines = next(csv.reader([lines[0]])), lines[1:]
+        if not lines:
+            return None
+        width = len(self._header)
+        rows = [row for row in csv.reader(io.StringIO("\n".join(lines))) if len(row) == width]
+        table = np.array([[_number(cell) for cell in row] for row in rows], dtype=np.float64).reshape(-1, width)
+        return {name: table[:, index] for index, name in enumerate(self._header)}

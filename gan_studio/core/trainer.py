@@ -1,0 +1,352 @@
+"""The training loop, as a generator of events that can be paused, stopped and steered.
+
+    trainer = Trainer.new(config, run_dir)        # or Trainer.resume(run_dir)
+    for event in trainer.events():                # StepMetrics, EpochEnd, CheckpointSaved, Finished...
+        ...
+    trainer.commands.stop()                       # from any thread; read between steps
+
+The command line iterates it in its main thread; the window in a worker thread. Everything heavy
+(loading data, building models) happens inside ``events()``, on the consuming thread.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .config import RunConfig
+from .data import ImageDataset, load_dataset
+from .errors import CheckpointError, DataError, GanStudioError
+from .events import (
+    STEP_METRICS,
+    CheckpointSaved,
+    EpochEnd,
+    Event,
+    Finished,
+    FinishReason,
+    LearningRatesChanged,
+    Paused,
+    Resumed,
+    RunStarted,
+    StepMetrics,
+)
+from .run import METRICS_COLUMNS, CsvAppender, RunFolder
+from .session import TrainingSession
+
+EVENTS_PER_SECOND = 10  # StepMetrics cadence: smooth curves, negligible cost
+
+
+@dataclass(frozen=True)
+class _Command:
+    name: str
+    lr_g: float | None = None
+    lr_d: float | None = None
+
+
+class TrainerCommands:
+    """Thread-safe requests to a running trainer, read between steps."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[_Command] = queue.SimpleQueue()
+        self._stop = threading.Event()
+
+    def pause(self) -> None:
+        self._queue.put(_Command("pause"))
+
+    def resume(self) -> None:
+        self._queue.put(_Command("resume"))
+
+    def stop(self) -> None:
+        """Stop at the next step boundary, after saving a checkpoint (also unblocks a pause)."""
+        self._stop.set()
+        self._queue.put(_Command("stop"))
+
+    def save_checkpoint(self) -> None:
+        self._queue.put(_Command("save"))
+
+    def set_learning_rates(self, lr_g: float | None = None, lr_d: float | None = None) -> None:
+        self._queue.put(_Command("lr", lr_g, lr_d))
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    def pending(self) -> list[_Command]:
+        commands = []
+        while not self._queue.empty():
+            commands.append(self._queue.get_nowait())
+        return commands
+
+    def wait(self) -> _Command:
+        return self._queue.get()
+
+
+class Trainer:
+    """Trains one run folder. Build with :meth:`new` or :meth:`resume`, then iterate :meth:`events`."""
+
+    def __init__(
+        self,
+        run_dir: Path,
+        config: RunConfig | None,
+        resume: bool,
+        extra_epochs: int | None = None,
+        dataset: ImageDataset | None = None,
+    ) -> None:
+        self.run_dir = Path(run_dir).expanduser()
+        self.config = config
+        self.resuming = resume
+        self.extra_epochs = extra_epochs
+        self.dataset = dataset
+        self.commands = TrainerCommands()
+        self.events_per_second = EVENTS_PER_SECOND
+
+    @classmethod
+    def new(cls, config: RunConfig, run_dir: Path, dataset: ImageDataset | None = None) -> Trainer:
+        return cls(run_dir, config.copy(), resume=False, dataset=dataset)
+
+    @classmethod
+    def resume(cls, run_dir: Path, extra_epochs: int | None = None, dataset: ImageDataset | None = None) -> Trainer:
+        """Continue from the run's last checkpoint: to its planned end, or ``extra_epochs`` more."""
+        return cls(run_dir, None, resume=True, extra_epochs=extra_epochs, dataset=dataset)
+
+    # -- setup -----------------------------------------------------------------------------------
+    def _open_run(self) -> tuple[RunFolder, dict | None]:
+        if not self.resuming:
+            run = RunFolder.create(self.run_dir, self.config, extra={"versions": _versions()})
+            return run, None
+        run = RunFolder.open(self.run_dir)
+        run.remove_stale_temporaries()
+        checkpoint = run.last_checkpoint()
+        if checkpoint is None:
+            raise CheckpointError(f"{self.run_dir} has no checkpoint to resume from")
+        from .checkpoint import checkpoint_config, load_checkpoint
+
+        state = load_checkpoint(checkpoint)
+        self.config = checkpoint_config(state, checkpoint)
+        done = int(state["epoch"])
+        if self.extra_epochs is not None:
+            self.config.train.epochs = done + self.extra_epochs + (1 if state["step_in_epoch"] else 0)
+        elif done >= self.config.train.epochs:
+            raise GanStudioError(
+                f"{self.run_dir} already ran all {self.config.train.epochs} epochs; ask for more epochs to continue"
+            )
+        run.update_info(config=self.config.to_dict())
+        run.truncate_metrics(after_step=int(state["global_step"]), after_epoch=done)
+        return run, state
+
+    def _load_data(self, run: RunFolder) -> ImageDataset:
+        dataset = self.dataset if self.dataset is not None else load_dataset(self.config.data)
+        count = len(dataset.images)
+        if self.config.train.batch_size > count:
+            raise DataError(
+                f"the batch size ({self.config.train.batch_size}) is larger than the dataset "
+                f"({count} images): choose a batch of at most {count}"
+            )
+        recorded = run.info.get("dataset", {}).get("fingerprint")
+        if recorded and recorded != dataset.fingerprint:
+            raise DataError(
+                f"the data at {self.config.data.source} has changed since this run started "
+                f"(fingerprint {dataset.fingerprint}, run has {recorded}); resuming needs the same data"
+            )
+        if not recorded:
+            run.update_info(
+                dataset={
+                    "source": self.config.data.source,
+                    "fingerprint": dataset.fingerprint,
+                    "summary": dataset.summary(),
+                    "count": count,
+                    "shape": list(dataset.images.shape[1:]),
+                    "class_names": list(dataset.class_names),
+                    "load_report": dataset.report.summary(),
+                }
+            )
+        return dataset
+
+    # -- the loop --------------------------------------------------------------------------------
+    def events(self) -> Iterator[Event]:
+        run, state = self._open_run()
+        dataset = self._load_data(run)
+        session = TrainingSession(self.config, dataset, run, state)
+        metrics_file = CsvAppender(run.metrics_path, METRICS_COLUMNS)
+        self.session = session
+        try:
+            yield RunStarted(
+                run_dir=run.path,
+                config_json=self.config.to_json(),
+                device=session.device_description,
+                dataset_summary=dataset.summary(),
+                start_epoch=session.epoch,
+                start_step=session.global_step,
+                total_epochs=self.config.train.epochs,
+                steps_per_epoch=session.steps_per_epoch,
+                step_in_epoch=session.step_in_epoch,
+            )
+            yield from self._loop(session, run, metrics_file)
+        finally:
+            metrics_file.close()
+            session.close()
+
+    def _loop(self, session: TrainingSession, run: RunFolder, metrics_file: CsvAppender) -> Iterator[Event]:
+        cfg = self.config.train
+        interval = 1.0 / self.events_per_second
+        pending: list = []  # per-step metric tensors not yet read from the device
+        last_emit = time.perf_counter()
+        images_since_emit = 0
+        clock = _Clock()
+        steps_total = cfg.epochs * session.steps_per_epoch
+        steps_at_start = session.global_step
+        epoch_means: list[np.ndarray] = []
+
+        def flush() -> StepMetrics | None:
+            nonlocal pending, last_emit, images_since_emit
+            if not pending:
+                return None
+            values = session.read_metrics(pending)  # the one device sync of the interval
+            steps = np.arange(session.global_step - len(pending) + 1, session.global_step + 1, dtype=np.int64)
+            pending = []
+            now = time.perf_counter()
+            rate = images_since_emit / max(now - last_emit, 1e-9)
+            last_emit, images_since_emit = now, 0
+            epoch_means.append(values)
+            metrics_file.write_rows(session.metric_rows(steps, values, clock.elapsed()))
+            done = session.global_step - steps_at_start
+            remaining = steps_total - session.global_step
+            eta = clock.elapsed() / done * remaining if done else math.nan
+            return StepMetrics(
+                epoch=session.epoch + 1,
+                steps=steps,
+                values=values,
+                step_in_epoch=session.step_in_epoch,
+                steps_per_epoch=session.steps_per_epoch,
+                global_step=session.global_step,
+                images_per_s=rate,
+                eta_s=eta,
+                elapsed_s=session.elapsed_before + clock.elapsed(),
+            )
+
+        def checkpoint(reason: str) -> CheckpointSaved:
+            path = session.save_checkpoint(elapsed=clock.elapsed(), numbered=reason == "epoch")
+            return CheckpointSaved(path, session.epoch, session.global_step, reason)
+
+        def finished(reason: FinishReason, message: str, path: Path | None) -> Finished:
+            return Finished(reason, message, session.epoch, session.global_step, path)
+
+        clock.start()
+        while session.epoch < cfg.epochs:
+            epoch_start = time.perf_counter()
+            epoch_means.clear()
+            for real, labels in session.batches():
+                # -- commands, between steps ---------------------------------------------------
+                for command in self.commands.pending():
+                    if command.name == "pause" and not self.commands.stop_requested:
+                        metrics = flush()
+                        if metrics:
+                            yield metrics
+                        clock.pause()
+                        yield Paused(session.global_step)
+                        command = self._wait_while_paused()
+                        clock.start()
+                        last_emit = time.perf_counter()
+                        if command.name != "stop":
+                            yield Resumed(session.global_step)
+                    if command.name == "save":
+                        yield checkpoint("requested")
+                    elif command.name == "lr":
+                        lr_g, lr_d = session.set_learning_rates(command.lr_g, command.lr_d)
+                        yield LearningRatesChanged(lr_g, lr_d)
+                if self.commands.stop_requested:
+                    metrics = flush()
+                    if metrics:
+                        yield metrics
+                    if session.diverged():
+                        yield finished(FinishReason.DIVERGED, session.divergence_message(), run.last_checkpoint())
+                        return
+                    saved = checkpoint("stop")
+                    yield saved
+                    yield finished(FinishReason.STOPPED, f"Stopped at epoch {session.epoch + 1}, step {session.global_step}; saved a checkpoint.", saved.path)
+                    return
+                # -- the step ----------------------------------------------------------------------
+                pending.append(session.step(real, labels))
+                images_since_emit += real.shape[0]
+                if time.perf_counter() - last_emit >= interval:
+                    metrics = flush()
+                    if metrics:
+                        yield metrics
+                    if session.diverged():
+                        yield finished(FinishReason.DIVERGED, session.divergence_message(), run.last_checkpoint())
+                        return
+            # -- end of epoch ------------------------------------------------------------------------
+            metrics = flush()
+            if metrics:
+                yield metrics
+            if session.diverged():
+                yield finished(FinishReason.DIVERGED, session.divergence_message(), run.last_checkpoint())
+                return
+            session.end_epoch()
+            grid, sample_path = session.write_epoch_grid()
+            means = np.nanmean(np.concatenate(epoch_means), axis=0) if epoch_means else np.full(len(STEP_METRICS), np.nan)
+            epoch_time = time.perf_counter() - epoch_start
+            session.append_epoch_summary(epoch_time, means, clock.elapsed())
+            yield EpochEnd(
+                epoch=session.epoch,
+                global_step=session.global_step,
+                grid=grid,
+                sample_path=sample_path,
+                epoch_time_s=epoch_time,
+                means=dict(zip(STEP_METRICS, (float(v) for v in means))),
+                generator_weights=session.generator_weights(),
+            )
+            yield checkpoint("epoch")
+        yield finished(
+            FinishReason.COMPLETED,
+            f"Finished {session.epoch} epochs ({session.global_step} steps).",
+            run.last_checkpoint(),
+        )
+
+    def _wait_while_paused(self) -> _Command:
+        while True:
+            command = self.commands.wait()
+            if command.name in ("resume", "stop") or self.commands.stop_requested:
+                return command
+
+
+class _Clock:
+    """Training time, with pauses left out (for ETA and the run's elapsed time)."""
+
+    def __init__(self) -> None:
+        self._total = 0.0
+        self._since: float | None = None
+
+    def start(self) -> None:
+        self._since = time.perf_counter()
+
+    def pause(self) -> None:
+        if self._since is not None:
+            self._total += time.perf_counter() - self._since
+            self._since = None
+
+    def elapsed(self) -> float:
+        running = time.perf_counter() - self._since if self._since is not None else 0.0
+        return self._total + running
+
+
+def _versions() -> dict[str, str]:
+    import torch
+
+    from .. import __version__
+
+    return {
+        "gan_studio": __version__,
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+    }

@@ -1,0 +1,88 @@
+"""Showing training progress in a terminal: a live bar on a TTY, one line per epoch otherwise."""
+
+from __future__ import annotations
+
+import math
+import sys
+from typing import TextIO
+
+from .core.events import (
+    CheckpointSaved,
+    EpochEnd,
+    Event,
+    Finished,
+    FinishReason,
+    LearningRatesChanged,
+    Paused,
+    RunStarted,
+    StepMetrics,
+)
+
+
+def format_duration(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "--:--"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+
+
+class TerminalProgress:
+    """Consumes trainer events and writes progress to ``stream`` (stderr by default)."""
+
+    def __init__(self, stream: TextIO | None = None, quiet: bool = False) -> None:
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty() and not quiet
+        self.quiet = quiet
+        self.total_steps = 0
+        self.last: StepMetrics | None = None
+        self._bar_width = 0
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            self.total_steps = event.total_epochs * event.steps_per_epoch
+            start = f" from epoch {event.start_epoch + 1}" if event.start_step else ""
+            self._line(f"training {event.dataset_summary} on {event.device}{start} -> {event.run_dir}")
+        elif isinstance(event, StepMetrics):
+            self.last = event
+            if self.live:
+                self._bar(event)
+        elif isinstance(event, EpochEnd):
+            means = event.means
+            self._line(
+                f"epoch {event.epoch}: D loss {means.get('d_loss', math.nan):.3f}  G loss {means.get('g_loss', math.nan):.3f}  "
+                f"D(x) {means.get('d_real', math.nan):.2f}  D(G(z)) {means.get('d_fake', math.nan):.2f}  "
+                f"{event.epoch_time_s:.1f} s" + (f"  ETA {format_duration(self.last.eta_s)}" if self.last else "")
+            )
+        elif isinstance(event, CheckpointSaved) and event.reason != "epoch":
+            self._line(f"checkpoint saved: {event.path}")
+        elif isinstance(event, Paused):
+            self._line("paused")
+        elif isinstance(event, LearningRatesChanged):
+            self._line(f"learning rates: G {event.lr_g:g}, D {event.lr_d:g}")
+        elif isinstance(event, Finished):
+            self._line(event.message if event.reason is not FinishReason.DIVERGED else f"error: {event.message}")
+
+    def _bar(self, event: StepMetrics) -> None:
+        done = event.global_step / self.total_steps if self.total_steps else 0.0
+        width = 24
+        filled = int(done * width)
+        losses = event.values[-1]
+        text = (
+            f"\repoch {event.epoch} [{'#' * filled}{'.' * (width - filled)}] {done:4.0%} "
+            f"step {event.global_step}/{self.total_steps}  D {losses[0]:.3f} G {losses[1]:.3f}  "
+            f"{event.images_per_s:,.0f} img/s  ETA {format_duration(event.eta_s)}"
+        )
+        self._bar_width = max(self._bar_width, len(text))
+        self.stream.write(text.ljust(self._bar_width))
+        self.stream.flush()
+
+    def _line(self, text: str) -> None:
+        if self.quiet:
+            return
+        if self.live and self._bar_width:
+            self.stream.write("\r" + " " * self._bar_width + "\r")
+            self._bar_width = 0
+        self.stream.write(text + "\n")
+        self.stream.flush()

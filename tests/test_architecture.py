@@ -1,0 +1,50 @@
+"""The structure that keeps the core reusable: no Qt below gan_studio.gui, every package shipped."""
+
+from __future__ import annotations
+
+import ast
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "gan_studio"
+QT_MODULES = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "pyqtgraph", "superqt")
+
+
+def _imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_the_core_imports_no_qt():
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(n for n in _imports(path) if n.split(".")[0] in QT_MODULES)
+        for path in (PACKAGE / "core").rglob("*.py")
+    }
+    assert not {k: v for k, v in offenders.items() if v}
+
+
+def test_views_never_import_torch():
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (PACKAGE / "gui").rglob("*.py")
+        if any(n.split(".")[0] == "torch" for n in _imports(path))
+    ]
+    assert not offenders
+
+
+def test_every_package_is_listed_in_pyproject():
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in PACKAGE.rglob("__init__.py")}
+    assert found <= listed, f"add to pyproject packages: {sorted(found - listed)}"
+
+
+def test_the_builtin_digits_ship_in_the_package():
+    from gan_studio.core.resources import resource_path
+
+    assert resource_path("digits.npz").stat().st_size > 500_000
