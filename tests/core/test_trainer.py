@@ -22,6 +22,7 @@ from gan_studio.core.events import (
     RunStarted,
     StepMetrics,
 )
+from gan_studio.core.models import build_models
 from gan_studio.core.run import RunFolder
 from gan_studio.core.trainer import Trainer
 
@@ -58,8 +59,6 @@ def test_every_loss_and_schedule_trains_and_moves_both_players(tiny_config, tmp_
     assert np.isfinite(g_rows).all()
     # Both players moved away from their initial weights.
     weights = checkpoint_weights(tmp_path / "run" / "checkpoints" / "last.pt")
-    from gan_studio.core.models import build_models
-
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.train.seed)
         g0, d0 = build_models(config.model, loss, (1, 28, 28), 0)
@@ -67,7 +66,6 @@ def test_every_loss_and_schedule_trains_and_moves_both_players(tiny_config, tmp_
         initial = module.state_dict()
         moved = [not torch.equal(initial[k], weights[prefix + k]) for k in initial if initial[k].is_floating_point()]
         assert any(moved), f"{prefix} did not train"
-    del before
 
 
 def test_events_come_in_order_and_the_run_folder_records_them(tiny_config, tmp_path):
