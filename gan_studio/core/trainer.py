@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import math
 import platform
-import queue
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .commands import Command, TrainerCommands
 from .config import RunConfig
 from .data import ImageDataset, load_dataset
 from .errors import CheckpointError, DataError, GanStudioError
@@ -44,51 +42,6 @@ from .session import TrainingSession
 EVENTS_PER_SECOND = 10  # StepMetrics cadence: smooth curves, negligible cost
 
 
-@dataclass(frozen=True)
-class _Command:
-    name: str
-    lr_g: float | None = None
-    lr_d: float | None = None
-
-
-class TrainerCommands:
-    """Thread-safe requests to a running trainer, read between steps."""
-
-    def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[_Command] = queue.SimpleQueue()
-        self._stop = threading.Event()
-
-    def pause(self) -> None:
-        self._queue.put(_Command("pause"))
-
-    def resume(self) -> None:
-        self._queue.put(_Command("resume"))
-
-    def stop(self) -> None:
-        """Stop at the next step boundary, after saving a checkpoint (also unblocks a pause)."""
-        self._stop.set()
-        self._queue.put(_Command("stop"))
-
-    def save_checkpoint(self) -> None:
-        self._queue.put(_Command("save"))
-
-    def set_learning_rates(self, lr_g: float | None = None, lr_d: float | None = None) -> None:
-        self._queue.put(_Command("lr", lr_g, lr_d))
-
-    @property
-    def stop_requested(self) -> bool:
-        return self._stop.is_set()
-
-    def pending(self) -> list[_Command]:
-        commands = []
-        while not self._queue.empty():
-            commands.append(self._queue.get_nowait())
-        return commands
-
-    def wait(self) -> _Command:
-        return self._queue.get()
-
-
 class Trainer:
     """Trains one run folder. Build with :meth:`new` or :meth:`resume`, then iterate :meth:`events`."""
 
@@ -99,23 +52,33 @@ class Trainer:
         resume: bool,
         extra_epochs: int | None = None,
         dataset: ImageDataset | None = None,
+        commands: TrainerCommands | None = None,
     ) -> None:
         self.run_dir = Path(run_dir).expanduser()
         self.config = config
         self.resuming = resume
         self.extra_epochs = extra_epochs
         self.dataset = dataset
-        self.commands = TrainerCommands()
+        # Created by the caller when it must send commands before the trainer exists (the window).
+        self.commands = commands or TrainerCommands()
         self.events_per_second = EVENTS_PER_SECOND
 
     @classmethod
-    def new(cls, config: RunConfig, run_dir: Path, dataset: ImageDataset | None = None) -> Trainer:
-        return cls(run_dir, config.copy(), resume=False, dataset=dataset)
+    def new(
+        cls, config: RunConfig, run_dir: Path, dataset: ImageDataset | None = None, commands: TrainerCommands | None = None
+    ) -> Trainer:
+        return cls(run_dir, config.copy(), resume=False, dataset=dataset, commands=commands)
 
     @classmethod
-    def resume(cls, run_dir: Path, extra_epochs: int | None = None, dataset: ImageDataset | None = None) -> Trainer:
+    def resume(
+        cls,
+        run_dir: Path,
+        extra_epochs: int | None = None,
+        dataset: ImageDataset | None = None,
+        commands: TrainerCommands | None = None,
+    ) -> Trainer:
         """Continue from the run's last checkpoint: to its planned end, or ``extra_epochs`` more."""
-        return cls(run_dir, None, resume=True, extra_epochs=extra_epochs, dataset=dataset)
+        return cls(run_dir, None, resume=True, extra_epochs=extra_epochs, dataset=dataset, commands=commands)
 
     # -- setup -----------------------------------------------------------------------------------
     def _open_run(self) -> tuple[RunFolder, dict | None]:
@@ -246,22 +209,22 @@ class Trainer:
             for real, labels in session.batches():
                 # -- commands, between steps ---------------------------------------------------
                 for command in self.commands.pending():
+                    yield from self._apply(command, session, checkpoint)
                     if command.name == "pause" and not self.commands.stop_requested:
                         metrics = flush()
                         if metrics:
                             yield metrics
                         clock.pause()
                         yield Paused(session.global_step)
-                        command = self._wait_while_paused()
+                        while True:  # blocked here until resumed or stopped; saves and rates still work
+                            command = self.commands.wait()
+                            if command.name in ("resume", "stop") or self.commands.stop_requested:
+                                break
+                            yield from self._apply(command, session, checkpoint)
                         clock.start()
                         last_emit = time.perf_counter()
-                        if command.name != "stop":
+                        if not self.commands.stop_requested:
                             yield Resumed(session.global_step)
-                    if command.name == "save":
-                        yield checkpoint("requested")
-                    elif command.name == "lr":
-                        lr_g, lr_d = session.set_learning_rates(command.lr_g, command.lr_d)
-                        yield LearningRatesChanged(lr_g, lr_d)
                 if self.commands.stop_requested:
                     metrics = flush()
                     if metrics:
@@ -311,11 +274,14 @@ class Trainer:
             run.last_checkpoint(),
         )
 
-    def _wait_while_paused(self) -> _Command:
-        while True:
-            command = self.commands.wait()
-            if command.name in ("resume", "stop") or self.commands.stop_requested:
-                return command
+    @staticmethod
+    def _apply(command: Command, session: TrainingSession, checkpoint) -> Iterator[Event]:
+        """Commands that act at once, whether running or paused."""
+        if command.name == "save":
+            yield checkpoint("requested")
+        elif command.name == "lr":
+            lr_g, lr_d = session.set_learning_rates(command.lr_g, command.lr_d)
+            yield LearningRatesChanged(lr_g, lr_d)
 
 
 class _Clock:

@@ -1,12 +1,357 @@
-"""Placeholder main window until the training window lands."""
+"""The main window: composes the widgets and wires their signals; the work happens elsewhere."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QMainWindow
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import __version__
+from ..core.events import CheckpointSaved, EpochEnd, Finished, FinishReason, RunStarted, StepMetrics
+from ..core.run import new_run_name
+from .actions import create_actions
+from .device_probe import DeviceProbe
+from .run_watcher import RunHistory, RunWatcher
+from .settings import AppSettings
+from .training_controller import TrainingController, TrainingState
+from .widgets.config_form import ConfigForm
+from .widgets.data_panel import DataPanel
+from .widgets.training_page import TrainingPage
+from .widgets.training_status import TrainingStatus
+
+STATE_TEXT = {
+    TrainingState.IDLE: "Ready",
+    TrainingState.STARTING: "Starting…",
+    TrainingState.RUNNING: "Training",
+    TrainingState.PAUSED: "Paused",
+    TrainingState.STOPPING: "Stopping…",
+}
 
 
 class MainWindow(QMainWindow):
-    def __init__(self) -> None:
+    # Re-emitted from the controller, so tests and automation can wait on the window alone.
+    trainingFinished = Signal(object)  # Finished
+    trainingFailed = Signal(str)
+
+    def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
         self.setWindowTitle("GAN Studio")
-        self.setCentralWidget(QLabel("GAN Studio: train from the command line with `gan-studio train` for now."))
+        self.setAcceptDrops(True)
+        self.settings = AppSettings(settings)
+        self.controller = TrainingController(self)
+        self.watcher = RunWatcher(self)
+        self.devices = DeviceProbe(self)
+        self.opened_run: RunHistory | None = None  # a run opened from disk (resumable)
+        self._total_epochs = 0
+        self._close_when_stopped = False
+
+        self.page = TrainingPage()
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("mainTabs")
+        self.tabs.addTab(self.page, "Training")
+        self.setCentralWidget(self.tabs)
+
+        self.data_panel = DataPanel()
+        self.form = ConfigForm()
+        setup = QWidget()
+        setup_layout = QVBoxLayout(setup)
+        setup_layout.addWidget(self.data_panel)
+        setup_layout.addWidget(self.form)
+        setup_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(setup)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(340)
+        self.setup_dock = QDockWidget("Setup", self)
+        self.setup_dock.setObjectName("setupDock")
+        self.setup_dock.setWidget(scroll)
+        self.setup_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.setup_dock)
+
+        self.status = TrainingStatus()
+        self.statusBar().addPermanentWidget(self.status, 1)
+        self.actions = create_actions(self)
+        self._build_toolbar_and_menus()
+        self._connect()
+        self._restore_settings()
+        self._apply_state(TrainingState.IDLE)
+        self.devices.start()
+
+    # -- construction ----------------------------------------------------------------------------
+    def _build_toolbar_and_menus(self) -> None:
+        a = self.actions
+        toolbar = QToolBar("Training")
+        toolbar.setObjectName("trainingToolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action, name in ((a.train, "trainButton"), (a.pause, "pauseButton"), (a.stop, "stopButton"), (a.save, "saveButton")):
+            toolbar.addAction(action)
+            button = toolbar.widgetForAction(action)
+            button.setObjectName(name)
+            button.setAccessibleName(action.text().replace("&", ""))
+        toolbar.addSeparator()
+        toolbar.addAction(a.open_run)
+        self.addToolBar(toolbar)
+        file_menu = self.menuBar().addMenu("&File")
+        for action in (a.new_run, a.open_run, a.show_run_folder):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(a.quit)
+        train_menu = self.menuBar().addMenu("&Training")
+        for action in (a.train, a.pause, a.stop, a.save):
+            train_menu.addAction(action)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.setup_dock.toggleViewAction())
+        self.menuBar().addMenu("&Help").addAction(a.about)
+
+    def _connect(self) -> None:
+        a, c = self.actions, self.controller
+        a.train.triggered.connect(self.start_training)
+        a.pause.triggered.connect(self._toggle_pause)
+        a.stop.triggered.connect(c.stop)
+        a.save.triggered.connect(c.save_checkpoint)
+        a.new_run.triggered.connect(self.new_run)
+        a.open_run.triggered.connect(self._choose_run)
+        a.show_run_folder.triggered.connect(self._show_run_folder)
+        a.quit.triggered.connect(self.close)
+        a.about.triggered.connect(self._about)
+        c.stateChanged.connect(self._apply_state)
+        c.runStarted.connect(self._on_run_started)
+        c.metricsReceived.connect(self._on_metrics)
+        c.epochEnded.connect(self._on_epoch)
+        c.checkpointSaved.connect(self._on_checkpoint)
+        c.learningRatesChanged.connect(lambda e: self.statusBar().showMessage(f"Learning rates now G {e.lr_g:g}, D {e.lr_d:g}", 5000))
+        c.finished.connect(self._on_finished)
+        c.failed.connect(self._on_failed)
+        self.form.configChanged.connect(self._on_config_changed)
+        self.form.learningRatesEdited.connect(c.set_learning_rates)
+        self.data_panel.datasetFailed.connect(lambda message: self.statusBar().showMessage(message, 8000))
+        self.watcher.historyLoaded.connect(self._show_history)
+        self.watcher.metricsAppended.connect(self._on_watched_metrics)
+        self.watcher.epochAdded.connect(lambda epoch, grid: self.page.timeline.add_epoch(epoch, grid))
+        self.watcher.failed.connect(lambda message: self._error("Cannot open run", message))
+        self.devices.found.connect(self.form.set_devices)
+
+    def _restore_settings(self) -> None:
+        s = self.settings
+        if s.geometry() is not None:
+            self.restoreGeometry(s.geometry())
+        else:
+            self.resize(1280, 800)
+        if s.window_state() is not None:
+            self.restoreState(s.window_state())
+        self.data_panel.set_recent_sources(s.recent_sources())
+        config = s.last_config()
+        if config is not None:
+            self.form.set_config(config)
+            self.data_panel.set_source(config.data.source)
+        else:
+            self.data_panel.set_source(self.form.config().data.source)
+        self._on_config_changed()
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.save_layout(self.saveGeometry(), self.saveState())
+        config = self.form.config()
+        config.data.source = self.data_panel.source()
+        s.set_last_config(config)
+        s.set_recent_sources(self.data_panel.recent_sources())
+        s.sync()
+
+    # -- commands --------------------------------------------------------------------------------
+    def start_training(self, run_dir: Path | None = None) -> None:
+        """Train: resume the opened run if there is one, else start a new run from the form."""
+        if not self.controller.allows("train"):
+            return
+        if self.opened_run is not None and self.opened_run.has_checkpoint:
+            self._resume_opened_run()
+            return
+        error = self.form.validation_error()
+        if error:
+            self._error("Cannot start training", error)
+            return
+        config = self.form.config()
+        config.data.source = self.data_panel.source()
+        run_dir = Path(run_dir) if run_dir else self.settings.runs_dir() / new_run_name(config)
+        self.page.clear()
+        self.opened_run = None
+        self._total_epochs = config.train.epochs
+        self.controller.start_new(config, run_dir, dataset=self.data_panel.dataset())
+
+    def _resume_opened_run(self) -> None:
+        run = self.opened_run
+        extra = None
+        if run.complete:
+            extra, ok = QInputDialog.getInt(self, "Train more", "This run is complete. Train how many more epochs?", 10, 1, 100000)
+            if not ok:
+                return
+        self.watcher.close_run()
+        self._total_epochs = run.epochs_done + extra if extra else run.config.train.epochs
+        self.controller.start_resume(run.path, extra_epochs=extra)
+
+    def open_run(self, path: Path) -> None:
+        """Show a run folder's history; it keeps updating if another process is writing it."""
+        if self.controller.state.busy:
+            return
+        self.watcher.open(Path(path), follow=True)
+
+    def new_run(self) -> None:
+        if self.controller.state.busy:
+            return
+        self.watcher.close_run()
+        self.opened_run = None
+        self.page.clear()
+        self.status.reset()
+        self._apply_state(self.controller.state)
+
+    def _toggle_pause(self) -> None:
+        if self.controller.allows("pause"):
+            self.controller.pause()
+        elif self.controller.allows("resume"):
+            self.controller.resume()
+
+    def _choose_run(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open a run folder", self.settings.last_opened_dir())
+        if path:
+            self.settings.set_last_opened_dir(str(Path(path).parent))
+            self.open_run(Path(path))
+
+    def _show_run_folder(self) -> None:
+        folder = self.controller.run_dir or (self.opened_run.path if self.opened_run else None)
+        if folder is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    # -- reactions -------------------------------------------------------------------------------
+    def _apply_state(self, state: TrainingState) -> None:
+        c, a = self.controller, self.actions
+        a.train.setEnabled(c.allows("train") and (self.opened_run is None or self.opened_run.has_checkpoint))
+        resumable = self.opened_run is not None and self.opened_run.has_checkpoint
+        a.train.setText("&Resume" if resumable and not self.opened_run.complete else "&Train more" if resumable else "&Train")
+        a.pause.setEnabled(c.allows("pause") or c.allows("resume"))
+        a.pause.setText("&Resume" if state is TrainingState.PAUSED else "&Pause")
+        a.stop.setEnabled(c.allows("stop"))
+        a.save.setEnabled(c.allows("save"))
+        a.open_run.setEnabled(c.allows("open"))
+        a.new_run.setEnabled(c.allows("open"))
+        self.form.set_training_active(state.busy)
+        self.data_panel.set_enabled_for_training(not state.busy)
+        self.status.set_state(STATE_TEXT[state])
+
+    def _on_config_changed(self) -> None:
+        config = self.form.config()
+        self.data_panel.set_image_options(config.data.channels, config.data.image_size)
+
+    def _on_run_started(self, event: RunStarted) -> None:
+        self._total_epochs = event.total_epochs
+        self.status.set_device(event.device)
+        self.setWindowTitle(f"GAN Studio — {event.run_dir.name}")
+        self.statusBar().showMessage(f"Training {event.dataset_summary} on {event.device}; run folder {event.run_dir}", 8000)
+        self.status.set_progress(event.start_epoch + 1, event.total_epochs, event.step_in_epoch, event.steps_per_epoch, event.start_step)
+
+    def _on_metrics(self, event: StepMetrics) -> None:
+        self.page.add_metrics(event)
+        self.status.set_progress(
+            event.epoch, self._total_epochs, event.step_in_epoch, event.steps_per_epoch,
+            event.global_step, event.images_per_s, event.eta_s,
+        )
+
+    def _on_epoch(self, event: EpochEnd) -> None:
+        self.page.add_epoch(event)
+
+    def _on_checkpoint(self, event: CheckpointSaved) -> None:
+        if event.reason != "epoch":
+            self.statusBar().showMessage(f"Checkpoint saved: {event.path}", 5000)
+
+    def _on_finished(self, event: Finished) -> None:
+        self.statusBar().showMessage(event.message, 15000)
+        if event.reason is FinishReason.DIVERGED:
+            self._error("Training diverged", event.message)
+        self.trainingFinished.emit(event)
+        if self._close_when_stopped:
+            self.close()
+        elif self.controller.run_dir is not None:
+            self.open_run(self.controller.run_dir)  # now a resumable run on disk
+
+    def _on_failed(self, message: str, details: str) -> None:
+        self._error("Training failed", message, details)
+        self.trainingFailed.emit(message)
+        if self._close_when_stopped:
+            self.close()
+
+    def _show_history(self, history: RunHistory) -> None:
+        self.opened_run = history
+        self.page.set_history(history.metrics, history.grids)
+        self.form.set_config(history.config)
+        self.data_panel.set_source(history.config.data.source)
+        self.setWindowTitle(f"GAN Studio — {history.path.name}")
+        done, total = history.epochs_done, history.config.train.epochs
+        self.statusBar().showMessage(f"Opened {history.path}: {done} of {total} epochs done", 8000)
+        steps = history.metrics.get("step")
+        if steps is not None and len(steps):
+            self.status.set_progress(max(done, 1), total, 0, max(1, int(steps[-1]) // max(done, 1)), int(steps[-1]))
+        self._apply_state(self.controller.state)
+
+    def _on_watched_metrics(self, columns) -> None:
+        if "step" in columns:
+            self.page.append_columns(columns["step"].astype("int64"), columns)
+
+    def _error(self, title: str, message: str, details: str = "") -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("errorDialog")
+        if details:
+            box.setDetailedText(details)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # window-modal, non-blocking: the event loop keeps running
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self, "About GAN Studio",
+            f"<b>GAN Studio {__version__}</b><p>Train a GAN and watch it learn.</p>"
+            "<p>Built-in digits: MNIST by Yann LeCun, Corinna Cortes and Christopher J.C. Burges, CC BY-SA 3.0.</p>",
+        )
+
+    # -- dropping data, closing ------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        self.data_panel.dragEnterEvent(event)
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        self.data_panel.dropEvent(event)
+
+    def confirm_stop_on_close(self) -> bool:
+        """Asked when the window closes mid-training; tests replace it."""
+        answer = QMessageBox.question(
+            self, "Training is running",
+            "Stop training, save a checkpoint and quit?\nYou can resume the run later from File › Open run.",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        if self.controller.state.busy:
+            if self._close_when_stopped or self.confirm_stop_on_close():
+                self._close_when_stopped = True
+                self.controller.stop()  # closes again once the checkpoint is saved
+                self.statusBar().showMessage("Stopping: saving a checkpoint before quitting…")
+            event.ignore()
+            return
+        self.save_settings()
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop every worker and wait for it: no thread may outlive the window."""
+        self.controller.shutdown()
+        self.watcher.shutdown()
+        self.data_panel.shutdown()
+        self.devices.shutdown()

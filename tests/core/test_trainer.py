@@ -218,3 +218,18 @@ def test_conditional_model_draws_one_class_per_grid_row(tiny_config, tmp_path):
     state = load_checkpoint(finished.checkpoint)
     assert state["num_classes"] == 10
     assert state["fixed_labels"].tolist()[:8] == [0, 0, 0, 0, 1, 1, 1, 1]
+
+
+def test_a_checkpoint_can_be_saved_while_paused(tiny_config, tmp_path):
+    trainer = Trainer.new(tiny_config, tmp_path / "run")
+    trainer.events_per_second = 1e9
+    saved = []
+    for event in trainer.events():
+        if isinstance(event, StepMetrics) and event.global_step == 3:
+            trainer.commands.pause()
+        if isinstance(event, Paused):
+            trainer.commands.save_checkpoint()
+            trainer.commands.resume()
+        if isinstance(event, CheckpointSaved) and event.reason == "requested":
+            saved.append(load_checkpoint(event.path)["global_step"])
+    assert saved == [3] and event.reason is FinishReason.COMPLETED

@@ -1,0 +1,48 @@
+"""The window's commands as QActions: text, shortcut, icon and tooltip in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QStyle, QWidget
+
+
+@dataclass
+class WindowActions:
+    train: QAction
+    pause: QAction
+    stop: QAction
+    save: QAction
+    new_run: QAction
+    open_run: QAction
+    show_run_folder: QAction
+    quit: QAction
+    about: QAction
+
+
+def _action(parent: QWidget, text: str, tip: str, shortcuts, icon=None) -> QAction:
+    action = QAction(text, parent)
+    if icon is not None:
+        action.setIcon(parent.style().standardIcon(icon))
+    keys = [QKeySequence(k) for k in shortcuts]
+    action.setShortcuts(keys)
+    shown = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in keys)
+    action.setToolTip(f"{tip} ({shown})" if shown else tip)
+    action.setStatusTip(tip)
+    return action
+
+
+def create_actions(parent: QWidget) -> WindowActions:
+    pixmap = QStyle.StandardPixmap
+    return WindowActions(
+        train=_action(parent, "&Train", "Start training with the settings on the left", ["F5", "Ctrl+Return"], pixmap.SP_MediaPlay),
+        pause=_action(parent, "&Pause", "Pause training after the current step; press again to resume", ["F6"], pixmap.SP_MediaPause),
+        stop=_action(parent, "St&op", "Stop after the current step and save a checkpoint", ["Shift+F5"], pixmap.SP_MediaStop),
+        save=_action(parent, "&Save checkpoint", "Save a checkpoint of the run now", [QKeySequence.StandardKey.Save], pixmap.SP_DialogSaveButton),
+        new_run=_action(parent, "&New run", "Close the opened run and set up a new one", [QKeySequence.StandardKey.New], pixmap.SP_FileIcon),
+        open_run=_action(parent, "&Open run…", "Open a run folder made earlier, by the window or by gan-studio train", [QKeySequence.StandardKey.Open], pixmap.SP_DirOpenIcon),
+        show_run_folder=_action(parent, "Show run &folder", "Open the current run's folder in the file manager", [], pixmap.SP_DirLinkIcon),
+        quit=_action(parent, "&Quit", "Quit GAN Studio", [QKeySequence.StandardKey.Quit]),
+        about=_action(parent, "&About GAN Studio", "Version and credits", []),
+    )

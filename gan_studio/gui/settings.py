@@ -1,0 +1,62 @@
+"""What the window remembers between sessions (QSettings), behind names instead of string keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from ..core.config import RunConfig
+from ..core.errors import ConfigError
+from ..core.run import default_runs_dir
+
+
+class AppSettings:
+    def __init__(self, settings: QSettings | None = None) -> None:
+        self.qsettings = settings if settings is not None else QSettings("GAN Studio", "GAN Studio")
+
+    def _get(self, key: str, default=None):
+        return self.qsettings.value(key, default)
+
+    # window layout
+    def geometry(self) -> QByteArray | None:
+        return self._get("window/geometry")
+
+    def window_state(self) -> QByteArray | None:
+        return self._get("window/state")
+
+    def save_layout(self, geometry: QByteArray, state: QByteArray) -> None:
+        self.qsettings.setValue("window/geometry", geometry)
+        self.qsettings.setValue("window/state", state)
+
+    # the last configuration and data
+    def last_config(self) -> RunConfig | None:
+        text = self._get("run/config")
+        if not text:
+            return None
+        try:
+            return RunConfig.from_json(str(text))
+        except ConfigError:
+            return None  # written by another version: start from the defaults
+
+    def set_last_config(self, config: RunConfig) -> None:
+        self.qsettings.setValue("run/config", config.to_json())
+
+    def recent_sources(self) -> list[str]:
+        value = self._get("data/recent", [])
+        return [str(v) for v in (value if isinstance(value, list) else [value] if value else [])]
+
+    def set_recent_sources(self, sources: list[str]) -> None:
+        self.qsettings.setValue("data/recent", list(sources))
+
+    def runs_dir(self) -> Path:
+        return Path(str(self._get("run/runs_dir", str(default_runs_dir()))))
+
+    def last_opened_dir(self) -> str:
+        return str(self._get("run/last_opened_dir", str(self.runs_dir())))
+
+    def set_last_opened_dir(self, path: str) -> None:
+        self.qsettings.setValue("run/last_opened_dir", path)
+
+    def sync(self) -> None:
+        self.qsettings.sync()

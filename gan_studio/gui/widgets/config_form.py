@@ -1,0 +1,420 @@
+"""The run's settings as a form: preset, model, images, loss, optimiser and hardware.
+
+Bound to :mod:`gan_studio.core.config`. Values the form does not show (data source, L1/L2, init,
+gradient-penalty weight, ...) are carried over from the last config set or preset chosen, so
+``set_config(c)`` then ``config()`` gives back ``c``. The form never raises on bad values: it
+shows :func:`validate`'s sentence in a red label instead.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QValidator
+from PySide6.QtWidgets import (
+    QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel,
+    QPushButton, QSpinBox, QVBoxLayout, QWidget,
+)
+
+from ...core.config import LOSSES, MODEL_ARCHS, PRESETS, SCHEDULES, RunConfig, preset_config, validate
+from ...core.device import cpu_count  # torch-free: torch is imported lazily there
+from ...core.errors import ConfigError
+
+_LR_LADDER = tuple(m * 10.0**e for e in range(-7, 1) for m in (1, 2, 5))  # 1e-7, 2e-7, 5e-7 ... 1
+_EMA_LADDER = (0.0, 0.9, 0.99, 0.995, 0.999, 0.9995, 0.9999)
+_NUMBER_PREFIX = re.compile(r"[0-9]*\.?[0-9]*(?:[eE][-+]?[0-9]*)?")  # what may still become a number
+_SMOOTHABLE_LOSSES = ("minimax", "saturating", "ns", "ls")  # the losses that use a real target
+_DEVICE_TIPS = {"auto": "CUDA if present, then Apple MPS, then the CPU", "cpu": "The processor"}
+
+
+def _format_float(value: float, scientific: bool) -> str:
+    """2e-4 rather than 0.000200000000; 0.999 rather than 0.999000."""
+    if scientific and 0 < abs(value) < 1e-2:
+        mantissa, exponent = f"{value:.5e}".split("e")
+        return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+class _LadderSpinBox(QDoubleSpinBox):
+    """A float spin box whose arrows walk a ladder of round values (1e-4, 2e-4, 5e-4 ...) and whose
+    text is read as a plain float ("2e-4" or "0.0002"). Values in (minimum, gap) cannot be typed:
+    for the EMA, "off" or at least 0.9 makes sense, 0.3 does not."""
+
+    def __init__(self, ladder: tuple[float, ...], minimum: float, maximum: float, *,
+                 scientific: bool, gap: float = 0.0) -> None:
+        super().__init__()
+        self._scientific, self._gap = scientific, gap
+        self._ladder = tuple(v for v in ladder if minimum <= v <= maximum)
+        self.setDecimals(12)  # Qt rounds every value to this many places: keep 1e-7 exact
+        self.setRange(minimum, maximum)
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt's name
+        return _format_float(value, self._scientific)
+
+    def valueFromText(self, text: str) -> float:  # noqa: N802 - Qt's name
+        text = text.strip()
+        if self.specialValueText() and text == self.specialValueText():
+            return self.minimum()
+        try:
+            return float(text)
+        except ValueError:
+            return self.value()
+
+    def validate(self, text: str, pos: int) -> object:
+        stripped, special = text.strip(), self.specialValueText()
+        if special and stripped == special:
+            return QValidator.State.Acceptable, text, pos
+        try:
+            value = float(stripped)
+        except ValueError:
+            partial = _NUMBER_PREFIX.fullmatch(stripped) or (special and special.startswith(stripped))
+            return (QValidator.State.Intermediate if partial else QValidator.State.Invalid), text, pos
+        fits = self.minimum() <= value <= self.maximum() and not (self.minimum() < value < self._gap)
+        return (QValidator.State.Acceptable if fits else QValidator.State.Intermediate), text, pos
+
+    def stepBy(self, steps: int) -> None:  # noqa: N802 - Qt's name
+        value = self.value()
+        for _ in range(abs(steps)):  # the relative margin skips the rung the value already is on
+            up = [v for v in self._ladder if v > value * (1 + 1e-9)]
+            down = [v for v in self._ladder if v < value * (1 - 1e-9)]
+            rungs = up[:1] if steps > 0 else down[-1:]
+            value = rungs[0] if rungs else value
+        self.setValue(value)
+
+
+def _set_combo(combo: QComboBox, value: Any) -> None:
+    combo.setCurrentIndex(combo.findData(value))  # -1 (blank) for a value the combo lacks
+
+
+def _combo_value(combo: QComboBox, fallback: Any) -> Any:
+    data = combo.currentData()
+    return fallback if data is None else data  # a blank combo keeps the (invalid) value it was given
+
+
+def _read(widget: QWidget, fallback: Any) -> Any:
+    if isinstance(widget, QComboBox):
+        return _combo_value(widget, fallback)
+    return widget.isChecked() if isinstance(widget, QCheckBox) else widget.value()
+
+
+def _write(widget: QWidget, value: Any) -> None:
+    if isinstance(widget, QComboBox):
+        _set_combo(widget, value)
+    elif isinstance(widget, QCheckBox):
+        widget.setChecked(value)
+    else:
+        widget.setValue(value)
+
+
+class ConfigForm(QWidget):
+    """Edits the model, loss, schedule, hyper-parameters and device of a :class:`RunConfig`."""
+
+    configChanged = Signal()  # any field edited, a preset chosen, or set_config
+    learningRatesEdited = Signal(float, float)  # lr_g, lr_d edited while training is active
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._base = RunConfig()  # carries the values the form does not show
+        self._updating = True  # True while code, not the user, fills the fields (and while building)
+        self._training = False
+        self._last_loss = self._base.train.loss
+        self._build()
+        self.set_devices(["cpu"])
+        self._fill(self._base)
+        self._refresh()
+
+    # -- construction ----------------------------------------------------------------------------
+
+    def _control(self, widget: Any, name: str, accessible: str, tip: str, notify: bool = True) -> Any:
+        """Name, describe and register a control; ``notify`` connects its edits to configChanged."""
+        widget.setObjectName(name)
+        widget.setAccessibleName(accessible)
+        widget.setToolTip(tip)
+        self._locked.append(widget)
+        if isinstance(widget, QComboBox):
+            # Long descriptions must not force the side panel wider than ~320 px.
+            widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            widget.setMinimumContentsLength(8)
+        if notify and not isinstance(widget, QPushButton):
+            signal = {QComboBox: "currentIndexChanged", QCheckBox: "toggled"}.get(type(widget), "valueChanged")
+            getattr(widget, signal).connect(self._edited)
+        return widget
+
+    def _spin(self, name: str, accessible: str, tip: str, low: int, high: int, step: int = 1) -> QSpinBox:
+        spin = self._control(QSpinBox(), name, accessible, tip)
+        spin.setRange(low, high)
+        spin.setSingleStep(step)
+        return spin
+
+    def _ladder(self, name: str, accessible: str, tip: str, ladder: tuple[float, ...], low: float, high: float,
+                scientific: bool = False, gap: float = 0.0) -> _LadderSpinBox:
+        return self._control(_LadderSpinBox(ladder, low, high, scientific=scientific, gap=gap), name, accessible, tip)
+
+    def _combo(self, name: str, accessible: str, tip: str, items: dict[Any, str], tips: dict[Any, str] | None = None,
+               notify: bool = True) -> QComboBox:
+        combo = self._control(QComboBox(), name, accessible, tip, notify)
+        for value, text in items.items():
+            combo.addItem(text, value)
+            combo.setItemData(combo.count() - 1, (tips or items)[value], Qt.ItemDataRole.ToolTipRole)
+        return combo
+
+    def _group(self, title: str, rows: list[tuple[str, QWidget]]) -> None:
+        group = QGroupBox(title)
+        form = QFormLayout(group)
+        form.setContentsMargins(6, 6, 6, 6)  # narrow side panel: every pixel of width counts
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # labels go above fields when narrow
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for label, widget in rows:
+            if label:
+                form.addRow(label, widget)
+            else:
+                form.addRow(widget)
+        self._layout.addWidget(group)
+
+    def _build(self) -> None:
+        self._locked: list[QWidget] = []  # every control set_training_active disables
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+
+        self._preset = self._combo(
+            "presetCombo", "Preset", "Start from a tested recipe. Choosing one replaces the model, loss and training "
+            "values; the data source, device and threads stay.", {name: name for name in PRESETS},
+            {name: description for name, (description, _) in PRESETS.items()}, notify=False)
+        self._preset.setPlaceholderText("custom")
+        self._preset.activated.connect(lambda i: self._apply_preset(self._preset.itemData(i)))
+        self._preset_text = QLabel()
+        self._preset_text.setObjectName("presetDescription")
+        self._preset_text.setWordWrap(True)
+        self._tutorial = self._control(
+            QPushButton("Tutorial preset"), "tutorialButton", "Tutorial preset", "Set up the tutorial's MLP GAN "
+            "exactly: z 100-500-500-784, minimax BCE, Adam 1e-3, batch 128, 10 epochs.")
+        self._tutorial.clicked.connect(lambda: self._apply_preset("tutorial"))
+        self._group("Preset", [("Preset", self._preset), ("", self._preset_text), ("", self._tutorial)])
+
+        # Right under the preset, so a problem shows without scrolling.
+        self._error = QLabel()
+        self._error.setObjectName("configError")
+        self._error.setAccessibleName("Configuration problem")
+        self._error.setWordWrap(True)
+        self._error.setStyleSheet("color: #c62828;")
+        self._error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._layout.addWidget(self._error)
+
+        self._model = self._combo(
+            "modelCombo", "Model architecture", "The networks of G and D: the tutorial's fully connected MLP, or a "
+            "convolutional DCGAN (sharper images, slower on a CPU).", MODEL_ARCHS)
+        self._width = self._spin(
+            "widthSpin", "DCGAN width", "DCGAN only: channels of the largest convolution layer; the others are "
+            "multiples. Wider learns more detail but trains slower.", 1, 1024, 16)
+        self._hidden = self._spin(
+            "hiddenSpin", "MLP hidden units", "MLP only: units in each of the two hidden layers of G and of D "
+            "(the tutorial uses 500).", 1, 8192, 50)
+        self._z_dim = self._spin(
+            "zDimSpin", "Latent size", "Length of the random vector z that G turns into an image; 100 is the "
+            "classic choice.", 1, 4096)
+        self._conditional = self._control(
+            QCheckBox("Conditional (choose the class\nwhen sampling)"), "conditionalCheck", "Conditional",
+            "Tell G and D the class of each image, so you can ask G for a chosen class later.")
+        self._group("Model", [("Architecture", self._model), ("Width (DCGAN)", self._width),
+                              ("Hidden units (MLP)", self._hidden), ("Latent size z", self._z_dim),
+                              ("", self._conditional)])
+
+        self._size = self._spin(
+            "sizeSpin", "Image size", "Side of the square images the model sees, in pixels; images are resized "
+            "on load. The DCGAN makes 28, 32 or 64; the MLP takes any size.", 8, 256, 4)
+        self._size.setSuffix(" px")
+        self._channels = self._combo(
+            "channelsCombo", "Colour", "Grayscale (1 channel) or colour (3 channels, RGB); every image is "
+            "converted to this on load.", {1: "Grayscale", 3: "RGB colour"})
+        self._group("Images", [("Size", self._size), ("Colour", self._channels)])
+
+        self._loss = self._combo(
+            "lossCombo", "Loss", "What D and G try to optimise. Non-saturating BCE is a safe start; WGAN-GP is "
+            "the most stable but slower (choose the wgan-gp preset for its Adam settings).", LOSSES, notify=False)
+        self._loss.currentIndexChanged.connect(self._loss_edited)
+        self._schedule = self._combo(
+            "scheduleCombo", "Schedule", "Simultaneous: D and G step together on every batch (the tutorial; "
+            "fastest). Alternating: D steps, then G after every k-th D step.", {k: k for k in SCHEDULES}, SCHEDULES)
+        self._d_steps = self._spin(
+            "dStepsSpin", "D steps per G step", "Alternating schedule: discriminator steps per generator step "
+            "(5 is usual for WGAN-GP).", 1, 10)
+        self._smoothing = self._ladder(
+            "labelSmoothingSpin", "Label smoothing", "Train D towards 1 - this on real images instead of 1, so "
+            "it is less over-confident (0.1 is common). Not used by the hinge and WGAN-GP losses.",
+            tuple(i / 20 for i in range(10)), 0.0, 0.45)
+        self._ema = self._ladder(
+            "emaSpin", "EMA of G", "Keep a slowly-moving average of G's weights for sampling: smoother samples, "
+            "same training. 0.999 is typical; off samples the plain G.", _EMA_LADDER, 0.0, 0.99999, gap=0.9)
+        self._ema.setSpecialValueText("off")
+        self._group("Loss", [("Loss", self._loss), ("Schedule", self._schedule), ("D steps", self._d_steps),
+                             ("Label smoothing", self._smoothing), ("EMA of G", self._ema)])
+
+        self._epochs = self._spin("epochsSpin", "Epochs", "Passes over the whole data set.", 1, 100_000)
+        self._epochs.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self._batch = self._spin(
+            "batchSpin", "Batch size", "Real images per training step. Larger is smoother and faster per image "
+            "but needs more memory; 64 or 128 are usual.", 1, 4096, 16)
+        tip = ("Adam learning rate of the {}: how big each update is. 2e-4 is the DCGAN classic; too high makes "
+               "training unstable. Can be changed while training.")
+        self._lr_g = self._ladder("lrGSpin", "Generator learning rate", tip.format("generator"), _LR_LADDER,
+                                  1e-7, 1.0, scientific=True)
+        self._lr_d = self._ladder("lrDSpin", "Discriminator learning rate", tip.format("discriminator"),
+                                  _LR_LADDER, 1e-7, 1.0, scientific=True)
+        for spin in (self._lr_g, self._lr_d):
+            spin.setKeyboardTracking(False)  # typing "1e-3" must not steer the trainer to 1 on the way
+            spin.valueChanged.connect(self._lr_edited)
+        self._beta1 = self._ladder(
+            "beta1Spin", "Adam beta 1", "Adam's momentum: how much of past gradients each step keeps. GANs "
+            "often use 0.5 (the tutorial 0.9, WGAN-GP 0).", (0.0, 0.5, 0.9, 0.95, 0.99), 0.0, 0.9999)
+        self._beta2 = self._ladder(
+            "beta2Spin", "Adam beta 2", "How slowly Adam's per-weight step size adapts: 0.999 is usual (0.9 "
+            "for WGAN-GP).", (0.0, 0.9, 0.99, 0.999, 0.9999), 0.0, 0.99999)
+        self._seed = self._spin(
+            "seedSpin", "Seed", "Seeds the weights, data order and noise: the same seed gives the same run on "
+            "the CPU.", 0, 2**31 - 1)
+        self._group("Optimiser", [("Epochs", self._epochs), ("Batch size", self._batch),
+                                  ("Learning rate G", self._lr_g), ("Learning rate D", self._lr_d),
+                                  ("Adam β1", self._beta1), ("Adam β2", self._beta2), ("Seed", self._seed)])
+
+        self._device = self._combo(
+            "deviceCombo", "Device", "Where to train: auto picks a GPU when there is one, else the CPU.", {})
+        self._threads = self._spin(
+            "threadsSpin", "CPU threads", "Processor threads for training. Auto leaves one core free so the "
+            "window stays smooth.", 0, cpu_count())
+        self._threads.setSpecialValueText("auto (all but one core)")
+        self._group("Hardware", [("Device", self._device), ("CPU threads", self._threads)])
+        self._layout.addStretch(1)
+        self._bindings = [  # (control, config section, field): read by config(), written by set_config()
+            (self._size, "data", "image_size"), (self._channels, "data", "channels"),
+            (self._model, "model", "arch"), (self._width, "model", "width"), (self._hidden, "model", "hidden"),
+            (self._z_dim, "model", "z_dim"), (self._conditional, "model", "conditional"),
+            (self._loss, "train", "loss"), (self._schedule, "train", "schedule"), (self._d_steps, "train", "d_steps"),
+            (self._smoothing, "train", "label_smoothing"), (self._ema, "train", "ema_decay"),
+            (self._epochs, "train", "epochs"), (self._batch, "train", "batch_size"), (self._lr_g, "train", "lr_g"),
+            (self._lr_d, "train", "lr_d"), (self._beta1, "train", "beta1"), (self._beta2, "train", "beta2"),
+            (self._seed, "train", "seed"), (self._device, "train", "device"), (self._threads, "train", "threads"),
+        ]
+
+    # -- public API ------------------------------------------------------------------------------
+
+    def set_config(self, config: RunConfig) -> None:
+        """Show ``config``; emits configChanged once."""
+        self._base = copy.deepcopy(config)
+        self._fill(config)
+        self._refresh()
+        self.configChanged.emit()
+
+    def config(self) -> RunConfig:
+        """A new RunConfig from the fields (never raises; see validation_error)."""
+        config = copy.deepcopy(self._base)
+        for widget, section, name in self._bindings:
+            part = getattr(config, section)
+            setattr(part, name, _read(widget, getattr(part, name)))
+        return config
+
+    def validation_error(self) -> str | None:
+        try:
+            validate(self.config())
+        except ConfigError as error:
+            return str(error)
+        return None
+
+    def set_devices(self, devices: list[str]) -> None:
+        """Offer "auto" then ``devices``; the current choice stays if it is still offered."""
+        current = self._device.currentText()
+        names = list(dict.fromkeys(["auto", *devices]))
+        self._updating = True
+        try:
+            self._device.clear()
+            for name in names:
+                self._device.addItem(name, name)
+                self._device.setItemData(self._device.count() - 1, _DEVICE_TIPS.get(name, "A GPU"),
+                                         Qt.ItemDataRole.ToolTipRole)
+            self._device.setCurrentIndex(max(0, self._device.findText(current)))
+        finally:
+            self._updating = False
+        if self._device.currentText() != current and current:
+            self._edited()
+
+    def set_training_active(self, active: bool) -> None:
+        """Lock every field but the learning rates, which then steer the running trainer."""
+        self._training = bool(active)
+        self._update_enabled()
+
+    # -- behaviour -------------------------------------------------------------------------------
+
+    def _fill(self, config: RunConfig) -> None:
+        self._updating = True
+        try:
+            _set_combo(self._preset, config.preset)
+            if self._device.findData(config.train.device) < 0:
+                self._device.addItem(config.train.device, config.train.device)  # e.g. "cuda:1" from elsewhere
+            self._threads.setMaximum(max(self._threads.maximum(), config.train.threads))
+            # A spin box clamps a value outside its range (say a batch of 10,000) to the range.
+            for widget, section, name in self._bindings:
+                _write(widget, getattr(getattr(config, section), name))
+            self._last_loss = config.train.loss
+        finally:
+            self._updating = False
+
+    def _apply_preset(self, name: str) -> None:
+        keep = self.config()
+        config = preset_config(name)
+        d, t = config.data, config.train
+        d.source, d.limit, d.resample = keep.data.source, keep.data.limit, keep.data.resample  # the data widget's
+        t.device, t.threads = keep.train.device, keep.train.threads  # this machine's, not the recipe's
+        self.set_config(config)
+
+    def _edited(self, *_: Any) -> None:
+        if self._updating:
+            return
+        self._refresh()
+        self.configChanged.emit()
+
+    def _loss_edited(self, *_: Any) -> None:
+        # Sensible defaults per loss, on the user's change only: WGAN-GP's critic needs the
+        # alternating schedule and classically 5 steps; other losses go back to 1.
+        if self._updating:
+            return
+        loss = _combo_value(self._loss, self._last_loss)
+        self._updating = True
+        try:
+            if loss == "wgan-gp":
+                if self._schedule.currentData() == "simultaneous":
+                    _set_combo(self._schedule, "alternating")
+                if self._d_steps.value() == 1:
+                    self._d_steps.setValue(5)
+            elif self._last_loss == "wgan-gp" and self._d_steps.value() == 5:
+                self._d_steps.setValue(1)
+        finally:
+            self._updating = False
+        self._last_loss = loss
+        self._edited()  # once, after the adjustments, so listeners see the final config
+
+    def _lr_edited(self, *_: Any) -> None:
+        if self._training and not self._updating:
+            self.learningRatesEdited.emit(self._lr_g.value(), self._lr_d.value())
+
+    def _refresh(self) -> None:
+        self._update_enabled()
+        error = self.validation_error()
+        self._error.setText(error or "")
+        self._error.setVisible(error is not None)
+        preset = self._preset.currentData()
+        self._preset_text.setText(PRESETS[preset][0] if preset in PRESETS else "Custom settings")
+
+    def _update_enabled(self) -> None:
+        editable = not self._training
+        for widget in self._locked:
+            widget.setEnabled(editable)
+        for spin in (self._lr_g, self._lr_d):
+            spin.setEnabled(True)
+        if editable:
+            arch, loss = self._model.currentData(), self._loss.currentData()
+            self._width.setEnabled(arch != "mlp")
+            self._hidden.setEnabled(arch != "dcgan")
+            self._d_steps.setEnabled(self._schedule.currentData() != "simultaneous")
+            self._smoothing.setEnabled(loss in _SMOOTHABLE_LOSSES or loss is None)

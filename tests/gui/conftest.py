@@ -1,0 +1,38 @@
+"""Fixtures for window tests: private settings, runs in tmp_path, every thread joined after."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from gan_studio.core.config import preset_config
+
+
+@pytest.fixture
+def settings(tmp_path):
+    qsettings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    qsettings.setValue("run/runs_dir", str(tmp_path / "runs"))
+    return qsettings
+
+
+@pytest.fixture
+def window(qtbot, settings):
+    from gan_studio.gui.main_window import MainWindow
+
+    window = MainWindow(settings=settings)
+    window.confirm_stop_on_close = lambda: True
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.shutdown()
+    assert not window.controller.is_running()
+
+
+@pytest.fixture
+def quick_config():
+    """The tutorial MLP on all 5,000 built-in digits, one thread: about a second an epoch."""
+    config = preset_config("tutorial")
+    config.train.epochs = 1
+    config.train.threads = 1
+    config.train.device = "cpu"
+    return config
