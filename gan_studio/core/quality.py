@@ -123,7 +123,8 @@ def frechet_distance(feat_a: np.ndarray, feat_b: np.ndarray) -> float:
 def kernel_inception_distance(feat_a: np.ndarray, feat_b: np.ndarray, subsets: int = 10, subset_size: int = 500, seed: int = 0) -> float:
     """KID: the unbiased MMD^2 with the kernel k(x, y) = (x.y / d + 1)^3, averaged over random
     subsets of ``min(subset_size, len(a), len(b))`` (Binkowski et al. 2018). Can be slightly
-    negative for two samples of one distribution."""
+    negative for two samples of one distribution, and for a set against itself (shared points
+    put k(x, x) in the cross term)."""
     a, b = _pair(feat_a, feat_b)
     m = min(subset_size, len(a), len(b))
     d = a.shape[1]

@@ -104,6 +104,7 @@ def main() -> None:
     weights = RESOURCES / "judge.safetensors"
     state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
     save_file(state, str(weights), metadata={"architecture": ARCHITECTURE})
+    weights.chmod(0o644)  # safetensors writes 0600; the file ships to every user of an install
     info = {
         "accuracy": round(held, 4),
         "split_seed": SPLIT_SEED,

@@ -63,8 +63,9 @@ class TrainingPage(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(plots)
         split.addWidget(samples)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([560, 500])  # the samples deserve room: they are what people came to see
         layout = QVBoxLayout(self)
         layout.addWidget(split)
 
