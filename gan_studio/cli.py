@@ -14,6 +14,8 @@ from pathlib import Path
 from . import __version__
 from .core.config import LOSSES, MODEL_ARCHS, PRESETS, SCHEDULES, RunConfig, load_config_file, preset_config, validate
 from .core.errors import ConfigError, GanStudioError
+from .evaluate_command import add_evaluate_parser, run_evaluate
+from .export_command import add_export_parser, run_export
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=0, help="noise seed (default: %(default)s)")
     sample.add_argument("--class", dest="class_index", type=int, help="class to draw (conditional models)")
 
+    add_export_parser(commands)
+    add_evaluate_parser(commands)
     commands.add_parser("presets", help="list the presets")
     return parser
 
@@ -171,7 +175,8 @@ def open_window(self_test: bool) -> int:
     return run_app(self_test=self_test)
 
 
-COMMANDS = {"train": cmd_train, "resume": cmd_resume, "sample": cmd_sample, "presets": cmd_presets}
+COMMANDS = {"train": cmd_train, "resume": cmd_resume, "sample": cmd_sample, "export": run_export, "evaluate": run_evaluate,
+            "presets": cmd_presets}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,8 +12,10 @@ from .core.events import (
     Event,
     Finished,
     FinishReason,
+    HealthWarning,
     LearningRatesChanged,
     Paused,
+    QualityMeasured,
     RunStarted,
     StepMetrics,
 )
@@ -26,6 +28,17 @@ def format_duration(seconds: float) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+
+
+def describe_quality(metrics: dict[str, float]) -> str:
+    """One line of the sample-quality numbers that were measured (judge or pixel metrics)."""
+    if "fcd" in metrics:
+        return (
+            f"FCD {metrics['fcd']:.2f} (real digits {metrics.get('fcd_floor', math.nan):.2f})  "
+            f"precision {metrics.get('precision', math.nan):.2f}  recall {metrics.get('recall', math.nan):.2f}  "
+            f"digits {int(metrics.get('modes_covered', 0))}/10"
+        )
+    return f"diversity {metrics.get('diversity', math.nan):.3f}  memorisation {metrics.get('memorisation', math.nan):.3f}"
 
 
 class TerminalProgress:
@@ -57,6 +70,10 @@ class TerminalProgress:
             )
         elif isinstance(event, CheckpointSaved) and event.reason != "epoch":
             self._line(f"checkpoint saved: {event.path}")
+        elif isinstance(event, QualityMeasured):
+            self._line(f"quality after epoch {event.epoch}: {describe_quality(event.metrics)}" + ("  (best so far)" if event.is_best else ""))
+        elif isinstance(event, HealthWarning):
+            self._line(f"warning: {event.title}: {event.message} Try: {event.suggestion}")
         elif isinstance(event, Paused):
             self._line("paused")
         elif isinstance(event, LearningRatesChanged):

@@ -48,3 +48,19 @@ def test_the_builtin_digits_ship_in_the_package():
     from gan_studio.core.resources import resource_path
 
     assert resource_path("digits.npz").stat().st_size > 500_000
+
+
+def test_the_window_never_runs_torch_on_its_own_thread():
+    """GUI modules may only import core modules that do not import torch at module level."""
+    torch_free_core = {"config", "events", "errors", "run", "images", "data", "commands", "latent_paths",
+                       "bookmarks", "resources", "device", "quality"}
+    offenders = []
+    for path in (PACKAGE / "gui").rglob("*.py"):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:  # module level only
+            if isinstance(node, ast.ImportFrom) and node.module and "core" in node.module.split("."):
+                module = node.module.split("core")[-1].strip(".").split(".")[0]
+                if module and module not in torch_free_core:
+                    offenders.append(f"{path.name}: {node.module}")
+                if not module:  # from ..core import x
+                    offenders += [f"{path.name}: core.{a.name}" for a in node.names if a.name not in torch_free_core]
+    assert not offenders

@@ -71,7 +71,9 @@ class TrainConfig:
     gp_weight: float = 10.0  # WGAN-GP: weight of the gradient penalty
     label_smoothing: float = 0.0  # one-sided: real targets become 1 - this (BCE losses only)
     ema_decay: float = 0.0  # keep an EMA copy of G for sampling with this decay (0 = off)
-    lr_g: float = 2e-4  # generator learning rate (Adam)
+    # G learns twice as fast as D (2e-4): on the 5,000 built-in digits this reached all ten digits
+    # sooner and ended with a lower FCD than 2e-4 for both, over two seeds (20 epochs, judge).
+    lr_g: float = 4e-4  # generator learning rate (Adam)
     lr_d: float = 2e-4  # discriminator learning rate (Adam)
     beta1: float = 0.5  # Adam beta1 for both players
     beta2: float = 0.999  # Adam beta2 for both players
@@ -81,6 +83,9 @@ class TrainConfig:
     threads: int = 0  # CPU threads for torch; 0 = all cores but one (kept for the window)
     checkpoint_every: int = 5  # keep a numbered checkpoint every N epochs (last.pt always)
     grid_size: int = 8  # the fixed-noise grid is grid_size x grid_size samples
+    # Sample-quality evaluation after an epoch: 0 = automatic cadence (keeps the slowdown under
+    # ~10 %), -1 = never, N = every N epochs. The last epoch is always evaluated unless -1.
+    quality_every: int = 0
     # Drop the last, smaller batch of an epoch. On by default: batch-norm statistics of a
     # handful of images (5,000 % 64 = 8) jolt the DCGAN once an epoch. Keras kept it: the tutorial does.
     drop_last: bool = True
@@ -226,6 +231,7 @@ def validate(config: RunConfig) -> None:
     _check(t.threads >= 0, "train.threads must be 0 (automatic) or a positive count", t.threads)
     _check(t.checkpoint_every >= 1, "train.checkpoint_every must be at least 1", t.checkpoint_every)
     _check(1 <= t.grid_size <= 32, "train.grid_size must be between 1 and 32", t.grid_size)
+    _check(t.quality_every >= -1, "train.quality_every must be 0 (automatic), -1 (never) or a positive count", t.quality_every)
     _check(_valid_device(t.device), "train.device must be auto, cpu, cuda, cuda:N or mps", t.device)
     if t.schedule == "simultaneous":
         _check(t.loss != "wgan-gp", "WGAN-GP needs the alternating schedule; train.schedule is", t.schedule)
@@ -272,7 +278,7 @@ def _tutorial() -> RunConfig:
 
 
 def _default() -> RunConfig:
-    # A DCGAN with the non-saturating loss and Radford et al.'s Adam settings: on the built-in
+    # A DCGAN with the non-saturating loss and Radford et al.'s Adam betas: on the built-in
     # 5,000 digits it draws all ten classes within a few epochs, where the tutorial collapses.
     return RunConfig(preset="default")
 

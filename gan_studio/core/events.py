@@ -33,6 +33,8 @@ class RunStarted:
     total_epochs: int
     steps_per_epoch: int
     step_in_epoch: int = 0  # batches already done in the current epoch (resume mid-epoch)
+    image_shape: tuple[int, int, int] = (1, 28, 28)  # (C, H, W) the generator makes
+    num_classes: int = 0  # classes a conditional generator takes (0: unconditional)
 
 
 @dataclass(frozen=True)
@@ -98,4 +100,33 @@ class Finished:
     checkpoint: Path | None  # the checkpoint to resume from or sample with
 
 
-Event = RunStarted | StepMetrics | EpochEnd | CheckpointSaved | Paused | Resumed | LearningRatesChanged | Finished
+
+@dataclass(frozen=True)
+class QualityMeasured:
+    """Sample quality after an epoch (see core/monitor.py). The metric names depend on the data:
+    the built-in digits give fcd, kid, precision, recall, modes_covered, mean_confidence,
+    fcd_floor, kid_floor; other data gives diversity, memorisation and their real-data values."""
+
+    epoch: int  # epochs completed
+    global_step: int
+    metrics: dict[str, float]
+    class_histogram: list[int] | None  # fakes per class the judge predicts (digits only)
+    is_best: bool  # lowest FCD so far: checkpoints/best.pt now holds this epoch
+    seconds: float  # wall time the evaluation took
+
+
+@dataclass(frozen=True)
+class HealthWarning:
+    """A plain-language warning about training (see core/health.py)."""
+
+    kind: str  # "d_winning", "mode_collapse", "oscillation", "diverged"
+    step: int  # the global step it refers to
+    title: str  # a few words, for a list or a plot marker
+    message: str  # what is happening, one or two sentences
+    suggestion: str  # what to try
+
+
+Event = (
+    RunStarted | StepMetrics | EpochEnd | CheckpointSaved | Paused | Resumed | LearningRatesChanged | Finished
+    | QualityMeasured | HealthWarning
+)

@@ -4,8 +4,11 @@
       run.json               config, package versions, dataset fingerprint, created time
       metrics.csv            one row per step, appended and flushed as training goes
       epochs.csv             one row per epoch: time, means, and later quality metrics
+      quality.csv            one row per evaluated epoch: FCD, KID, ... (core/monitor.py)
+      health.jsonl           one JSON object per training-health warning (core/health.py)
       samples/epoch-0001.png the fixed-noise grid after each epoch
       checkpoints/last.pt    everything needed to continue exactly; epoch-0005.pt etc. kept too
+      checkpoints/best.pt    the epoch with the lowest FCD so far (built-in digits only)
 
 Reading a run needs neither torch nor Qt, so the window can open or watch a run that another
 process is writing.
@@ -77,6 +80,14 @@ class RunFolder:
         return self.path / "epochs.csv"
 
     @property
+    def quality_path(self) -> Path:
+        return self.path / "quality.csv"
+
+    @property
+    def health_path(self) -> Path:
+        return self.path / "health.jsonl"
+
+    @property
     def samples_dir(self) -> Path:
         return self.path / "samples"
 
@@ -87,6 +98,10 @@ class RunFolder:
     @property
     def last_checkpoint_path(self) -> Path:
         return self.checkpoints_dir / "last.pt"
+
+    @property
+    def best_checkpoint_path(self) -> Path:
+        return self.checkpoints_dir / "best.pt"
 
     def sample_path(self, epoch: int) -> Path:
         return self.samples_dir / f"epoch-{epoch:04d}.png"
@@ -162,6 +177,11 @@ class RunFolder:
         path = self.last_checkpoint_path
         return path if path.is_file() else None
 
+    def best_checkpoint(self) -> Path | None:
+        """The checkpoint of the epoch with the lowest FCD, when the run has one."""
+        path = self.best_checkpoint_path
+        return path if path.is_file() else None
+
     def remove_stale_temporaries(self) -> None:
         """Temporary files left by a process killed mid-write (never the real files)."""
         for folder in (self.path, self.samples_dir, self.checkpoints_dir):
@@ -172,7 +192,12 @@ class RunFolder:
     # -- metrics ----------------------------------------------------------------------------------
     def truncate_metrics(self, after_step: int, after_epoch: int) -> None:
         """Drop rows written after the checkpoint being resumed, so history has no duplicates."""
-        for path, key, limit in ((self.metrics_path, "step", after_step), (self.epochs_path, "epoch", after_epoch)):
+        tables = (
+            (self.metrics_path, "step", after_step),
+            (self.epochs_path, "epoch", after_epoch),
+            (self.quality_path, "epoch", after_epoch),
+        )
+        for path, key, limit in tables:
             if not path.is_file():
                 continue
             lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -186,6 +211,9 @@ class RunFolder:
                 if len(cells) == len(header) and line.endswith("\n") and int(cells[column]) <= limit:
                     kept.append(line)
             write_text_atomic(path, "".join(kept))
+        if self.health_path.is_file():
+            kept = [r for r in self.read_health() if int(r.get("step", 0)) <= after_step]
+            write_text_atomic(self.health_path, "".join(json.dumps(r) + "\n" for r in kept))
         for epoch, path in self.sample_paths():
             if epoch > after_epoch:
                 path.unlink(missing_ok=True)
@@ -199,6 +227,41 @@ class RunFolder:
             return []
         with self.epochs_path.open(encoding="utf-8", newline="") as handle:
             return [{k: _number(v) for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+    def read_quality(self) -> list[dict[str, Any]]:
+        """quality.csv as one dict per evaluated epoch: floats, and ``class_histogram`` as a
+        list of ints when the run has one (an empty list if not)."""
+        if not self.quality_path.is_file():
+            return []
+        rows = []
+        with self.quality_path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                histogram = row.pop("class_histogram", None)
+                parsed: dict[str, Any] = {k: _number(v) for k, v in row.items() if k is not None}
+                if histogram is not None:
+                    parsed["class_histogram"] = [int(v) for v in histogram.split()] if histogram.strip() else []
+                rows.append(parsed)
+        return rows
+
+    def append_health(self, record: dict[str, Any]) -> None:
+        """Add one warning (a JSON object on its own line) to health.jsonl."""
+        with self.health_path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+    def read_health(self) -> list[dict[str, Any]]:
+        """health.jsonl as a list of dicts, oldest first; a torn last line is skipped."""
+        if not self.health_path.is_file():
+            return []
+        records = []
+        for line in self.health_path.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+        return records
 
 
 def _number(text: str | None) -> float:

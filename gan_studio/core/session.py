@@ -206,7 +206,7 @@ class TrainingSession:
     def save_checkpoint(self, elapsed: float, numbered: bool) -> Path:
         path = save_checkpoint(self.state(elapsed), self.run.last_checkpoint_path)
         if numbered and self.epoch % self.config.train.checkpoint_every == 0:
-            _link_or_copy(path, self.run.epoch_checkpoint_path(self.epoch))
+            link_or_copy(path, self.run.epoch_checkpoint_path(self.epoch))
         return path
 
     def _restore(self, state: dict[str, Any]) -> None:
@@ -234,7 +234,7 @@ class TrainingSession:
             raise CheckpointError(f"{path} is incomplete or of another version ({type(error).__name__}: {error})") from None
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
+def link_or_copy(source: Path, target: Path) -> None:
     """Keep a numbered copy of a checkpoint: a hard link costs nothing where it is allowed."""
     temporary = target.with_name(f".{target.name}.tmp")
     temporary.unlink(missing_ok=True)

@@ -7,14 +7,19 @@
 
 The command line iterates it in its main thread; the window in a worker thread. Everything heavy
 (loading data, building models) happens inside ``events()``, on the consuming thread.
+
+Two watchers ride along: after some epochs a QualityMonitor scores samples (QualityMeasured,
+quality.csv, checkpoints/best.pt; see monitor.py), and a HealthMonitor turns the metrics into
+plain-language HealthWarning events (health.jsonl; see health.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import platform
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -30,12 +35,15 @@ from .events import (
     Event,
     Finished,
     FinishReason,
+    HealthWarning,
     LearningRatesChanged,
     Paused,
     Resumed,
     RunStarted,
     StepMetrics,
 )
+from .health import HealthMonitor
+from .monitor import QualityMonitor
 from .run import METRICS_COLUMNS, CsvAppender, RunFolder
 from .session import TrainingSession
 
@@ -140,6 +148,10 @@ class Trainer:
         session = TrainingSession(self.config, dataset, run, state)
         metrics_file = CsvAppender(run.metrics_path, METRICS_COLUMNS)
         self.session = session
+        self.monitor = QualityMonitor(run, session, dataset.images, self.config.train.quality_every)
+        self.health = HealthMonitor(
+            self.config.train.loss, session.steps_per_epoch, run.read_quality(), run.read_health()
+        )
         try:
             yield RunStarted(
                 run_dir=run.path,
@@ -151,10 +163,13 @@ class Trainer:
                 total_epochs=self.config.train.epochs,
                 steps_per_epoch=session.steps_per_epoch,
                 step_in_epoch=session.step_in_epoch,
+                image_shape=session.image_shape,
+                num_classes=session.num_classes,
             )
             yield from self._loop(session, run, metrics_file)
         finally:
             metrics_file.close()
+            self.monitor.close()
             session.close()
 
     def _loop(self, session: TrainingSession, run: RunFolder, metrics_file: CsvAppender) -> Iterator[Event]:
@@ -195,6 +210,22 @@ class Trainer:
                 elapsed_s=session.elapsed_before + clock.elapsed(),
             )
 
+        def warn(warnings: Iterable[HealthWarning]) -> Iterator[HealthWarning]:
+            for warning in warnings:
+                run.append_health(dataclasses.asdict(warning))  # an opened run shows them too
+                yield warning
+
+        def emit_metrics() -> Iterator[Event]:
+            metrics = flush()
+            if metrics:
+                yield metrics
+                yield from warn(self.health.observe_metrics(metrics))
+
+        def diverged() -> Iterator[Event]:
+            message = session.divergence_message()
+            yield from warn([self.health.diverged(session.global_step, message)])
+            yield finished(FinishReason.DIVERGED, message, run.last_checkpoint())
+
         def checkpoint(reason: str) -> CheckpointSaved:
             path = session.save_checkpoint(elapsed=clock.elapsed(), numbered=reason == "epoch")
             return CheckpointSaved(path, session.epoch, session.global_step, reason)
@@ -205,15 +236,14 @@ class Trainer:
         clock.start()
         while session.epoch < cfg.epochs:
             epoch_start = time.perf_counter()
+            epoch_clock = clock.elapsed()  # training time of this epoch, pauses left out
             epoch_means.clear()
             for real, labels in session.batches():
                 # -- commands, between steps ---------------------------------------------------
                 for command in self.commands.pending():
                     yield from self._apply(command, session, checkpoint)
                     if command.name == "pause" and not self.commands.stop_requested:
-                        metrics = flush()
-                        if metrics:
-                            yield metrics
+                        yield from emit_metrics()
                         clock.pause()
                         yield Paused(session.global_step)
                         while True:  # blocked here until resumed or stopped; saves and rates still work
@@ -226,11 +256,9 @@ class Trainer:
                         if not self.commands.stop_requested:
                             yield Resumed(session.global_step)
                 if self.commands.stop_requested:
-                    metrics = flush()
-                    if metrics:
-                        yield metrics
+                    yield from emit_metrics()
                     if session.diverged():
-                        yield finished(FinishReason.DIVERGED, session.divergence_message(), run.last_checkpoint())
+                        yield from diverged()
                         return
                     saved = checkpoint("stop")
                     yield saved
@@ -240,18 +268,14 @@ class Trainer:
                 pending.append(session.step(real, labels))
                 images_since_emit += real.shape[0]
                 if time.perf_counter() - last_emit >= interval:
-                    metrics = flush()
-                    if metrics:
-                        yield metrics
+                    yield from emit_metrics()
                     if session.diverged():
-                        yield finished(FinishReason.DIVERGED, session.divergence_message(), run.last_checkpoint())
+                        yield from diverged()
                         return
             # -- end of epoch ------------------------------------------------------------------------
-            metrics = flush()
-            if metrics:
-                yield metrics
+            yield from emit_metrics()
             if session.diverged():
-                yield finished(FinishReason.DIVERGED, session.divergence_message(), run.last_checkpoint())
+                yield from diverged()
                 return
             session.end_epoch()
             grid, sample_path = session.write_epoch_grid()
@@ -267,7 +291,16 @@ class Trainer:
                 means=dict(zip(STEP_METRICS, (float(v) for v in means))),
                 generator_weights=session.generator_weights(),
             )
-            yield checkpoint("epoch")
+            saved = checkpoint("epoch")
+            # Measured after the save, so best.pt can be a link to this epoch's checkpoint, and
+            # before CheckpointSaved is yielded, so the scores are of the weights just saved.
+            quality = None
+            if self.monitor.due(session.epoch, cfg.epochs, clock.elapsed() - epoch_clock):
+                quality = self.monitor.measure(session.epoch, session.global_step)
+            yield saved
+            if quality is not None:
+                yield quality
+                yield from warn(self.health.observe_quality(quality))
         yield finished(
             FinishReason.COMPLETED,
             f"Finished {session.epoch} epochs ({session.global_step} steps).",

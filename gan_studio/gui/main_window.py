@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import __version__
-from ..core.events import CheckpointSaved, EpochEnd, Finished, FinishReason, RunStarted, StepMetrics
+from ..core.events import CheckpointSaved, EpochEnd, Finished, FinishReason, HealthWarning, RunStarted, StepMetrics
 from ..core.run import new_run_name
 from .actions import create_actions
 from .device_probe import DeviceProbe
@@ -29,8 +29,12 @@ from .settings import AppSettings
 from .training_controller import TrainingController, TrainingState
 from .widgets.config_form import ConfigForm
 from .widgets.data_panel import DataPanel
+from .widgets.latent_explorer import LatentExplorer
+from .widgets.quality_panel import QualityPanel
 from .widgets.training_page import TrainingPage
 from .widgets.training_status import TrainingStatus
+
+WARNING_COLOURS = {"diverged": "#d62728"}  # other warnings are orange
 
 STATE_TEXT = {
     TrainingState.IDLE: "Ready",
@@ -55,6 +59,7 @@ class MainWindow(QMainWindow):
         self.watcher = RunWatcher(self)
         self.devices = DeviceProbe(self)
         self.opened_run: RunHistory | None = None  # a run opened from disk (resumable)
+        self._run_started: RunStarted | None = None  # the run being trained, for the explorer
         self._total_epochs = 0
         self._close_when_stopped = False
 
@@ -62,6 +67,10 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.tabs.addTab(self.page, "Training")
+        self.quality = QualityPanel()
+        self.tabs.addTab(self.quality, "Quality")
+        self.explorer = LatentExplorer()
+        self.tabs.addTab(self.explorer, "Explore")
         self.setCentralWidget(self.tabs)
 
         self.data_panel = DataPanel()
@@ -133,6 +142,8 @@ class MainWindow(QMainWindow):
         c.epochEnded.connect(self._on_epoch)
         c.checkpointSaved.connect(self._on_checkpoint)
         c.learningRatesChanged.connect(lambda e: self.statusBar().showMessage(f"Learning rates now G {e.lr_g:g}, D {e.lr_d:g}", 5000))
+        c.qualityMeasured.connect(self.quality.add_quality)
+        c.healthWarning.connect(self._on_health_warning)
         c.finished.connect(self._on_finished)
         c.failed.connect(self._on_failed)
         self.form.configChanged.connect(self._on_config_changed)
@@ -140,7 +151,7 @@ class MainWindow(QMainWindow):
         self.data_panel.datasetFailed.connect(lambda message: self.statusBar().showMessage(message, 8000))
         self.watcher.historyLoaded.connect(self._show_history)
         self.watcher.metricsAppended.connect(self._on_watched_metrics)
-        self.watcher.epochAdded.connect(lambda epoch, grid: self.page.timeline.add_epoch(epoch, grid))
+        self.watcher.epochAdded.connect(self._on_watched_epoch)
         self.watcher.failed.connect(lambda message: self._error("Cannot open run", message))
         self.devices.found.connect(self.form.set_devices)
 
@@ -186,6 +197,7 @@ class MainWindow(QMainWindow):
         config.data.source = self.data_panel.source()
         run_dir = Path(run_dir) if run_dir else self.settings.runs_dir() / new_run_name(config)
         self.page.clear()
+        self.quality.clear()
         self.opened_run = None
         self._total_epochs = config.train.epochs
         self.controller.start_new(config, run_dir, dataset=self.data_panel.dataset())
@@ -213,6 +225,8 @@ class MainWindow(QMainWindow):
         self.watcher.close_run()
         self.opened_run = None
         self.page.clear()
+        self.quality.clear()
+        self.explorer.set_run_dir(None)
         self.status.reset()
         self._apply_state(self.controller.state)
 
@@ -254,6 +268,8 @@ class MainWindow(QMainWindow):
         self.data_panel.set_image_options(config.data.channels, config.data.image_size)
 
     def _on_run_started(self, event: RunStarted) -> None:
+        self._run_started = event
+        self.explorer.set_run_dir(event.run_dir)
         self._total_epochs = event.total_epochs
         self.status.set_device(event.device)
         self.setWindowTitle(f"GAN Studio — {event.run_dir.name}")
@@ -269,6 +285,22 @@ class MainWindow(QMainWindow):
 
     def _on_epoch(self, event: EpochEnd) -> None:
         self.page.add_epoch(event)
+        started = self._run_started
+        if started is not None and event.generator_weights is not None:
+            self.explorer.set_generator_weights(
+                started.config_json, started.image_shape, started.num_classes, event.generator_weights, event.epoch
+            )
+
+    def _on_health_warning(self, event: HealthWarning) -> None:
+        self.quality.add_warning(event)
+        self.page.loss_plot.add_marker(event.step, event.title, WARNING_COLOURS.get(event.kind, "#ff7f0e"))
+        self.statusBar().showMessage(f"{event.title}. {event.suggestion}", 10000)
+
+    def _on_watched_epoch(self, epoch: int, grid) -> None:
+        # A run another process is writing gained an epoch: newer weights, same directions.
+        self.page.timeline.add_epoch(epoch, grid)
+        if self.opened_run is not None:
+            self.explorer.set_source_path(self.opened_run.path, keep_directions=True)
 
     def _on_checkpoint(self, event: CheckpointSaved) -> None:
         if event.reason != "epoch":
@@ -293,6 +325,13 @@ class MainWindow(QMainWindow):
     def _show_history(self, history: RunHistory) -> None:
         self.opened_run = history
         self.page.set_history(history.metrics, history.grids)
+        self.quality.set_history(history.quality, history.health)
+        for warning in history.health:  # after set_history, which clears the plot's markers
+            colour = WARNING_COLOURS.get(str(warning.get("kind")), "#ff7f0e")
+            self.page.loss_plot.add_marker(int(warning["step"]), str(warning["title"]), colour)
+        self.explorer.set_run_dir(history.path)
+        if history.has_checkpoint:
+            self.explorer.set_source_path(history.path)
         self.form.set_config(history.config)
         self.data_panel.set_source(history.config.data.source)
         self.setWindowTitle(f"GAN Studio — {history.path.name}")
@@ -351,6 +390,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop every worker and wait for it: no thread may outlive the window."""
+        self.explorer.shutdown()
         self.controller.shutdown()
         self.watcher.shutdown()
         self.data_panel.shutdown()

@@ -30,6 +30,8 @@ class RunHistory:
     grids: list[tuple[int, np.ndarray]]
     epochs: list[dict[str, float]] = field(default_factory=list)
     has_checkpoint: bool = False
+    quality: list[dict] = field(default_factory=list)  # quality.csv rows
+    health: list[dict] = field(default_factory=list)  # health.jsonl warnings
 
     @property
     def epochs_done(self) -> int:
@@ -69,6 +71,8 @@ class _Reader(QObject):
                 grids=grids,
                 epochs=run.read_epochs(),
                 has_checkpoint=run.last_checkpoint() is not None,
+                quality=run.read_quality(),
+                health=run.read_health(),
             )
         except GanStudioError as error:
             self.failed.emit(str(error))

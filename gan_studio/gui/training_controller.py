@@ -21,8 +21,10 @@ from ..core.events import (
     CheckpointSaved,
     EpochEnd,
     Finished,
+    HealthWarning,
     LearningRatesChanged,
     Paused,
+    QualityMeasured,
     Resumed,
     RunStarted,
     StepMetrics,
@@ -95,6 +97,8 @@ class TrainingController(QObject):
     epochEnded = Signal(object)  # EpochEnd
     checkpointSaved = Signal(object)  # CheckpointSaved
     learningRatesChanged = Signal(object)  # LearningRatesChanged
+    qualityMeasured = Signal(object)  # QualityMeasured
+    healthWarning = Signal(object)  # HealthWarning
     finished = Signal(object)  # Finished
     failed = Signal(str, str)  # message, details
 
@@ -222,6 +226,10 @@ class TrainingController(QObject):
                 self._set_state(TrainingState.RUNNING)
         elif isinstance(event, LearningRatesChanged):
             self.learningRatesChanged.emit(event)
+        elif isinstance(event, QualityMeasured):
+            self.qualityMeasured.emit(event)
+        elif isinstance(event, HealthWarning):
+            self.healthWarning.emit(event)
         elif isinstance(event, Finished):
             self._last_finished = event
 

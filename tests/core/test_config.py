@@ -26,7 +26,8 @@ def test_tutorial_preset_is_the_tutorial():
 
 def test_default_is_a_dcgan_with_the_non_saturating_loss():
     config = RunConfig()
-    assert (config.model.arch, config.train.loss, config.train.lr_g, config.train.beta1) == ("dcgan", "ns", 2e-4, 0.5)
+    assert (config.model.arch, config.train.loss, config.train.lr_d, config.train.beta1) == ("dcgan", "ns", 2e-4, 0.5)
+    assert config.train.lr_g == 4e-4
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,242 @@
+"""The Quality tab: how good the samples are, epoch by epoch, and what the health monitor noticed.
+
+Fed with QualityMeasured and HealthWarning events while a run trains, or with the rows of a run's
+quality.csv and health.jsonl (RunFolder.read_quality / read_health) when one is opened. On the
+built-in digits it shows FCD against its floor, precision/recall and the judge's class histogram;
+on other data, diversity and distance to the nearest training image beside the real data's.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QSplitter, QStyle, QVBoxLayout, QWidget
+
+from ...core.events import HealthWarning, QualityMeasured
+from .metrics_plot import MetricsPlot, apply_plot_style
+
+FCD_CURVES = [("fcd", "FCD", "#1f77b4")]
+PR_CURVES = [("precision", "precision", "#2ca02c"), ("recall", "recall", "#9467bd")]
+DIVERSITY_CURVES = [("diversity", "samples", "#1f77b4"), ("diversity_real", "real data", "#7f7f7f")]
+MEMORISATION_CURVES = [("memorisation", "samples", "#ff7f0e"), ("memorisation_real", "real data", "#7f7f7f")]
+FLOOR_COLOUR = "#d62728"
+NUM_CLASSES = 10
+
+JUDGE_HELP = (
+    "<b>What do these numbers mean?</b> A small digit classifier (the judge) looks at 1,000 samples. "
+    "<b>FCD</b> is the distance between how it sees them and how it sees 1,000 real held-out digits: "
+    "lower is better, and the dashed <b>floor</b> is what real digits score against other real digits. "
+    "<b>Precision</b>: the share of samples that look like some real digit (quality). <b>Recall</b>: the "
+    "share of real digits that some sample resembles (variety). <b>Modes covered</b>: how many of the 10 "
+    "digits appear in at least 2 % of the samples; a collapsed generator draws only a few. "
+    "<b>Confidence</b>: how sure the judge is of its reading (low for scribbles)."
+)
+PIXEL_HELP = (
+    "<b>What do these numbers mean?</b> The judge only knows the built-in digits, so for this data the "
+    "samples are compared pixel by pixel. <b>Diversity</b> is how different the samples are from each "
+    "other: it should come close to the real data's; a drop means the generator collapses onto a few "
+    "outputs. <b>Nearest train</b> is the typical distance of a sample to its closest training image: far "
+    "below the real data's value means the generator copies training images."
+)
+EMPTY_TEXT = "No quality measurements yet: they come after epochs (every few epochs, and always after the last)."
+_META = ("epoch", "step", "seconds", "class_histogram")
+
+
+class QualityPanel(QWidget):
+    """Quality curves per epoch, the class histogram and the health warnings of one run."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        apply_plot_style()
+        self.setObjectName("qualityPanel")
+        self.setAccessibleName("Sample quality")
+        self._judge: bool | None = None  # unknown until the first measurement
+        self._floor_x: list[float] = []
+        self._floor_y: list[float] = []
+
+        self.summary = QLabel(EMPTY_TEXT)
+        self.summary.setObjectName("qualitySummary")
+        self.summary.setWordWrap(True)
+        self.summary.setToolTip("The latest measurement of sample quality")
+        self.summary.setAccessibleName("Quality summary")
+
+        self.fcd_plot = self._plot(FCD_CURVES, "Distance to real digits (FCD)", "FCD", "fcdPlot",
+                                   "Fréchet distance in the judge's features to 1,000 held-out digits: lower is better; "
+                                   "the dashed line is the floor, real digits against real digits")
+        self._floor_curve = pg.PlotDataItem(pen=pg.mkPen(FLOOR_COLOUR, width=1, style=Qt.PenStyle.DashLine), name="floor")
+        self.fcd_plot.getPlotItem().addItem(self._floor_curve)
+        self.pr_plot = self._plot(PR_CURVES, "Precision and recall", "share", "precisionRecallPlot",
+                                  "Precision: samples that look like real digits. Recall: real digits the samples reach")
+        self.pr_plot.getPlotItem().setYRange(0.0, 1.0)  # shares: a fixed scale shows 0.3 as low
+        self.pr_plot.getPlotItem().enableAutoRange(axis="y", enable=False)
+        self.diversity_plot = self._plot(DIVERSITY_CURVES, "Diversity", "mean distance", "diversityPlot",
+                                         "Mean pixel distance between samples, beside the real data's")
+        self.memorisation_plot = self._plot(MEMORISATION_CURVES, "Distance to the nearest training image", "distance",
+                                            "memorisationPlot",
+                                            "Median pixel distance of a sample to its nearest training image; "
+                                            "far below the real data's means copying")
+
+        self.histogram = pg.PlotWidget()
+        self.histogram.setObjectName("classHistogram")
+        self.histogram.setAccessibleName("Class histogram")
+        self.histogram.setToolTip("How many of the samples the judge reads as each digit")
+        item = self.histogram.getPlotItem()
+        item.setTitle("Digits the judge sees")
+        item.setLabel("bottom", "digit")
+        item.setLabel("left", "samples")
+        item.getAxis("bottom").setTicks([[(i, str(i)) for i in range(NUM_CLASSES)]])
+        item.setMouseEnabled(x=False, y=False)
+        self._bars = pg.BarGraphItem(x=np.arange(NUM_CLASSES), height=np.zeros(NUM_CLASSES), width=0.7, brush="#1f77b4")
+        item.addItem(self._bars)
+        self.modes_label = QLabel("")
+        self.modes_label.setObjectName("modesLabel")
+        self.modes_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.modes_label.setToolTip("Digits drawn in at least 2 % of the samples, and the judge's mean confidence")
+        self.modes_label.setAccessibleName("Modes covered")
+
+        self.warnings = QListWidget()
+        self.warnings.setObjectName("healthList")
+        self.warnings.setAccessibleName("Training health warnings")
+        self.warnings.setToolTip("Warnings about training, newest first; hover one for what to try")
+        self.warnings.setWordWrap(True)
+        warnings_title = QLabel("<b>Training health</b>")
+        warnings_title.setToolTip("What the health monitor noticed while training")
+        warnings_title.setAccessibleName("Training health")
+
+        self.help = QLabel(JUDGE_HELP)
+        self.help.setObjectName("qualityHelp")
+        self.help.setWordWrap(True)
+        self.help.setTextFormat(Qt.TextFormat.RichText)
+        self.help.setToolTip("How to read the quality numbers")
+        self.help.setAccessibleName("What do these numbers mean?")
+
+        curves = QSplitter(Qt.Orientation.Vertical)
+        for plot in (self.fcd_plot, self.pr_plot, self.diversity_plot, self.memorisation_plot):
+            curves.addWidget(plot)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.histogram, 2)
+        right_layout.addWidget(self.modes_label)
+        right_layout.addWidget(warnings_title)
+        right_layout.addWidget(self.warnings, 1)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(curves)
+        split.addWidget(right)
+        split.setSizes([600, 400])
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.help)
+        self._show_mode(True)
+
+    def _plot(self, curves: list[tuple[str, str, str]], title: str, y_label: str, name: str, tip: str) -> MetricsPlot:
+        plot = MetricsPlot(curves, title, y_label)
+        plot.getPlotItem().setLabel("bottom", "epoch")
+        plot.getPlotItem().getAxis("left").enableAutoSIPrefix(False)  # "share (x0.001)" reads badly
+        plot.setObjectName(name)
+        plot.setToolTip(tip)
+        return plot
+
+    # -- feeding ---------------------------------------------------------------------------------
+    def add_quality(self, event: QualityMeasured) -> None:
+        self._add(event.epoch, event.metrics, event.class_histogram, event.is_best)
+        for plot in self._plots():
+            plot.flush()  # one point per epoch: drawing now costs nothing
+
+    def add_warning(self, event: HealthWarning) -> None:
+        self._add_warning(event.kind, event.step, event.title, event.message, event.suggestion)
+
+    def set_history(self, quality_rows: list[dict[str, Any]], warnings: list[dict[str, Any]]) -> None:
+        """Show an opened run: rows of RunFolder.read_quality() and read_health(), oldest first."""
+        self.clear()
+        best = math.inf
+        for row in quality_rows:
+            metrics = {k: float(v) for k, v in row.items() if k not in _META}
+            fcd = metrics.get("fcd", math.nan)
+            is_best = math.isfinite(fcd) and fcd < best
+            best = min(best, fcd) if math.isfinite(fcd) else best
+            self._add(int(row.get("epoch", 0)), metrics, row.get("class_histogram") or None, is_best)
+        for plot in self._plots():
+            plot.flush()
+        for record in warnings:
+            self._add_warning(str(record.get("kind", "")), int(record.get("step", 0)), str(record.get("title", "")),
+                              str(record.get("message", "")), str(record.get("suggestion", "")))
+
+    def clear(self) -> None:
+        for plot in self._plots():
+            plot.clear()
+        self._floor_x, self._floor_y = [], []
+        self._floor_curve.setData([], [])
+        self._bars.setOpts(height=np.zeros(NUM_CLASSES))
+        self.modes_label.setText("")
+        self.summary.setText(EMPTY_TEXT)
+        self.warnings.clear()
+        self._judge = None
+        self._show_mode(True)
+
+    # -- reading back (tests, the window) --------------------------------------------------------
+    def histogram_counts(self) -> list[int]:
+        return [int(v) for v in self._bars.opts["height"]]
+
+    def warning_count(self) -> int:
+        return self.warnings.count()
+
+    def floor_data(self) -> tuple[np.ndarray, np.ndarray]:
+        x, y = self._floor_curve.getData()
+        return (np.empty(0), np.empty(0)) if x is None else (np.asarray(x), np.asarray(y))
+
+    # -- internals -------------------------------------------------------------------------------
+    def _plots(self) -> tuple[MetricsPlot, ...]:
+        return (self.fcd_plot, self.pr_plot, self.diversity_plot, self.memorisation_plot)
+
+    def _add(self, epoch: int, metrics: dict[str, float], histogram: list[int] | None, is_best: bool) -> None:
+        judge = "fcd" in metrics
+        if self._judge is None:
+            self._judge = judge
+            self._show_mode(judge)
+        x = np.array([epoch], dtype=np.int64)
+        columns = {k: np.array([v], dtype=np.float64) for k, v in metrics.items()}
+        for plot in self._plots():
+            plot.append(x, columns)
+        floor = metrics.get("fcd_floor", math.nan)
+        if math.isfinite(floor):
+            self._floor_x.append(float(epoch))
+            self._floor_y.append(floor)
+            self._floor_curve.setData(self._floor_x, self._floor_y)
+        if histogram:
+            self._bars.setOpts(height=np.asarray(histogram, dtype=np.float64))
+        if judge:
+            modes, confidence = metrics.get("modes_covered", math.nan), metrics.get("mean_confidence", math.nan)
+            self.modes_label.setText(f"Modes covered {_fmt(modes, '{:.0f}')}/{NUM_CLASSES} · mean confidence {_fmt(confidence, '{:.2f}')}")
+            text = f"Epoch {epoch}: FCD {_fmt(metrics.get('fcd'), '{:.2f}')} (floor {_fmt(floor, '{:.2f}')})"
+            text += f", precision {_fmt(metrics.get('precision'), '{:.2f}')}, recall {_fmt(metrics.get('recall'), '{:.2f}')}"
+            self.summary.setText(text + (" — the best so far, kept as checkpoints/best.pt" if is_best else ""))
+        else:
+            self.summary.setText(
+                f"Epoch {epoch}: diversity {_fmt(metrics.get('diversity'), '{:.3f}')} "
+                f"(real data {_fmt(metrics.get('diversity_real'), '{:.3f}')}), nearest training image "
+                f"{_fmt(metrics.get('memorisation'), '{:.3f}')} (real data {_fmt(metrics.get('memorisation_real'), '{:.3f}')})"
+            )
+
+    def _show_mode(self, judge: bool) -> None:
+        for widget in (self.fcd_plot, self.pr_plot, self.histogram, self.modes_label):
+            widget.setVisible(judge)
+        for widget in (self.diversity_plot, self.memorisation_plot):
+            widget.setVisible(not judge)
+        self.help.setText(JUDGE_HELP if judge else PIXEL_HELP)
+
+    def _add_warning(self, kind: str, step: int, title: str, message: str, suggestion: str) -> None:
+        pixmap = QStyle.StandardPixmap.SP_MessageBoxCritical if kind == "diverged" else QStyle.StandardPixmap.SP_MessageBoxWarning
+        item = QListWidgetItem(self.style().standardIcon(pixmap), f"{title} (step {step})")
+        item.setToolTip(f"{message}\n\nWhat to try: {suggestion}")
+        item.setData(Qt.ItemDataRole.UserRole, {"kind": kind, "step": step})
+        self.warnings.insertItem(0, item)  # newest first
+
+
+def _fmt(value: Any, fmt: str) -> str:
+    return fmt.format(value) if isinstance(value, (int, float)) and math.isfinite(value) else "–"

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QWidget
+
+from gan_studio.core.events import HealthWarning, QualityMeasured
+from gan_studio.gui.widgets.quality_panel import QualityPanel
+
+
+@pytest.fixture
+def panel(qtbot):
+    widget = QualityPanel()
+    qtbot.addWidget(widget)
+    return widget
+
+
+def digits(epoch: int, fcd: float, modes: int, histogram: list[int], best: bool = False) -> QualityMeasured:
+    metrics = {
+        "fcd": fcd, "kid": fcd / 100, "precision": 0.5, "recall": 0.25, "modes_covered": float(modes),
+        "mean_confidence": 0.9, "fcd_floor": 0.46, "kid_floor": -0.008,
+    }
+    return QualityMeasured(epoch, epoch * 78, metrics, histogram, best, 0.3)
+
+
+def warning(kind: str, step: int, title: str) -> HealthWarning:
+    return HealthWarning(kind, step, title, f"{title} happened.", f"Fix {title}.")
+
+
+def test_quality_events_draw_curves_floor_histogram_and_summary(panel):
+    panel.add_quality(digits(1, 120.0, 2, [0, 0, 500, 0, 0, 0, 0, 0, 500, 0], best=True))
+    panel.add_quality(digits(2, 40.0, 10, [100] * 10, best=True))
+    x, y = panel.fcd_plot.curve_data("fcd")
+    np.testing.assert_array_equal(x, [1, 2])
+    np.testing.assert_array_equal(y, [120.0, 40.0])
+    np.testing.assert_array_equal(panel.pr_plot.curve_data("recall")[1], [0.25, 0.25])
+    np.testing.assert_array_equal(panel.floor_data()[1], [0.46, 0.46])
+    assert panel.histogram_counts() == [100] * 10
+    assert panel.modes_label.text() == "Modes covered 10/10 · mean confidence 0.90"
+    assert "FCD 40.00" in panel.summary.text() and "best" in panel.summary.text()
+    assert panel.fcd_plot.isVisibleTo(panel) and not panel.diversity_plot.isVisibleTo(panel)
+    assert "FCD" in panel.help.text()
+
+
+def test_other_data_shows_diversity_instead_of_the_judge(panel):
+    metrics = {"diversity": 5.0, "memorisation": 3.0, "diversity_real": 6.0, "memorisation_real": 3.5}
+    panel.add_quality(QualityMeasured(1, 10, metrics, None, False, 0.2))
+    np.testing.assert_array_equal(panel.diversity_plot.curve_data("diversity_real")[1], [6.0])
+    np.testing.assert_array_equal(panel.memorisation_plot.curve_data("memorisation")[1], [3.0])
+    assert panel.diversity_plot.isVisibleTo(panel) and not panel.histogram.isVisibleTo(panel)
+    assert "Diversity" in panel.help.text() and "diversity 5.000" in panel.summary.text()
+
+
+def test_warnings_are_listed_newest_first_with_the_suggestion_in_the_tooltip(panel):
+    panel.add_warning(warning("d_winning", 200, "The discriminator is winning"))
+    panel.add_warning(warning("diverged", 900, "Training diverged"))
+    assert panel.warning_count() == 2
+    top = panel.warnings.item(0)
+    assert top.text() == "Training diverged (step 900)"
+    assert "Training diverged happened." in top.toolTip() and "Fix Training diverged." in top.toolTip()
+    assert not top.icon().isNull()
+
+
+def test_set_history_replaces_everything_and_clear_empties(panel):
+    panel.add_quality(digits(1, 120.0, 2, [1000] + [0] * 9))
+    panel.add_warning(warning("d_winning", 5, "old"))
+    rows = [
+        {"epoch": 3.0, "step": 234.0, "seconds": 0.3, "fcd": 30.0, "kid": 0.1, "precision": 0.7, "recall": 0.6,
+         "modes_covered": 9.0, "mean_confidence": 0.8, "fcd_floor": 0.46, "kid_floor": 0.0, "class_histogram": [100] * 9 + [0]},
+        {"epoch": 6.0, "step": 468.0, "seconds": 0.3, "fcd": 35.0, "kid": 0.1, "precision": 0.7, "recall": 0.6,
+         "modes_covered": 9.0, "mean_confidence": 0.8, "fcd_floor": 0.46, "kid_floor": 0.0, "class_histogram": [0] + [100] * 9},
+    ]
+    records = [{"kind": "mode_collapse", "step": 100, "title": "Mode collapse", "message": "m", "suggestion": "s"},
+               {"kind": "oscillation", "step": 400, "title": "Oscillating", "message": "m", "suggestion": "s"}]
+    panel.set_history(rows, records)
+    np.testing.assert_array_equal(panel.fcd_plot.curve_data("fcd")[0], [3, 6])
+    assert panel.histogram_counts() == [0] + [100] * 9
+    assert [panel.warnings.item(i).text() for i in range(2)] == ["Oscillating (step 400)", "Mode collapse (step 100)"]
+    assert "Epoch 6" in panel.summary.text() and "best" not in panel.summary.text()  # 30 at epoch 3 was better
+    panel.clear()
+    assert panel.fcd_plot.point_count() == 0 and panel.warning_count() == 0
+    assert panel.histogram_counts() == [0] * 10 and panel.floor_data()[0].size == 0
+    assert panel.modes_label.text() == ""
+
+
+def test_every_control_is_named_for_assistive_technology(panel):
+    for name in ("fcdPlot", "precisionRecallPlot", "diversityPlot", "memorisationPlot", "classHistogram",
+                 "modesLabel", "healthList", "qualityHelp", "qualitySummary"):
+        child = panel.findChild(QWidget, name)
+        assert child is not None, name
+        assert child.accessibleName() and child.toolTip(), name
