@@ -1,7 +1,8 @@
 """The ``gan-studio`` command: sub-commands over the Qt-free core; no sub-command opens the window.
 
-Errors a user can fix print as one line and exit with status 2; Ctrl-C stops training at the next
-step, saves a checkpoint and exits with status 130.
+Errors a user can fix (bad input, an unreadable or unwritable file) print as one line and exit
+with status 2; a run that diverges or runs out of memory exits with status 1; Ctrl-C stops training
+at the next step, saves a checkpoint and exits with status 130.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from pathlib import Path
 
 from . import __version__
 from .core.config import LOSSES, MODEL_ARCHS, PRESETS, SCHEDULES, RunConfig, load_config_file, preset_config, validate
-from .core.errors import ConfigError, GanStudioError
+from .core.errors import ConfigError, GanStudioError, describe_os_error, is_out_of_memory, out_of_memory_message
+from .bench.command import add_bench_parser, run_bench
 from .evaluate_command import add_evaluate_parser, run_evaluate
 from .export_command import add_export_parser, run_export
 
@@ -71,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_export_parser(commands)
     add_evaluate_parser(commands)
+    add_bench_parser(commands)
     commands.add_parser("presets", help="list the presets")
     return parser
 
@@ -133,7 +136,7 @@ def _train(trainer, quiet: bool) -> int:
         signal.signal(signal.SIGINT, previous)
     if quiet and result is not None:
         print(result.message, file=sys.stderr)
-    if result is None or result.reason is FinishReason.DIVERGED:
+    if result is None or result.reason in (FinishReason.DIVERGED, FinishReason.OUT_OF_MEMORY):
         return 1
     return 130 if interrupted else 0
 
@@ -176,7 +179,7 @@ def open_window(self_test: bool) -> int:
 
 
 COMMANDS = {"train": cmd_train, "resume": cmd_resume, "sample": cmd_sample, "export": run_export, "evaluate": run_evaluate,
-            "presets": cmd_presets}
+            "presets": cmd_presets, "bench": run_bench}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,9 +192,17 @@ def main(argv: list[str] | None = None) -> int:
     except GanStudioError as error:
         print(f"gan-studio: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # a full disk, a read-only or missing folder: the file and the reason
+        print(f"gan-studio: error: {describe_os_error(error)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("gan-studio: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # noqa: BLE001 - out of memory outside a training step (loading, sampling)
+        if not is_out_of_memory(error):
+            raise  # a bug: keep the traceback
+        print(f"gan-studio: error: {out_of_memory_message(error)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ command runs (``--help`` stays fast).
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 import time
@@ -94,13 +95,19 @@ def run_export(args: argparse.Namespace) -> int:
     from .core.latent import seed_latent
 
     which = args.checkpoint
+    if not math.isfinite(args.psi):
+        raise GanStudioError(f"--psi must be a finite number (got {args.psi})")
+    # Options left out get their default here; a 0 the user typed stays 0 and is refused.
+    default_scale = 4 if args.gif == "interp" else 1
+    args.scale = default_scale if args.scale is None else args.scale
+    args.fps = (12 if args.gif == "interp" else 4) if args.fps is None else args.fps
     if args.gif == "progress":
         if not args.run.expanduser().is_dir():
             raise GanStudioError(f"--gif progress needs a run folder; {args.run} is not one")
         bar = ProgressBar("progress", quiet=args.quiet)
         try:
             written = export.export_progress_animation(
-                args.run, args.out, fps=args.fps or 4, scale=args.scale or 1, force=args.force, progress=bar
+                args.run, args.out, fps=args.fps, scale=args.scale, force=args.force, progress=bar
             )
         finally:
             bar.close()
@@ -115,7 +122,7 @@ def run_export(args: argparse.Namespace) -> int:
     if args.grid is not None:
         rows, columns = parse_grid(args.grid)
         written = export.export_grid(
-            snapshot, args.out, rows, columns, scale=args.scale or 1, padding=args.padding, background=args.background,
+            snapshot, args.out, rows, columns, scale=args.scale, padding=args.padding, background=args.background,
             seed=args.seed, label=args.class_index, psi=args.psi, force=args.force,
         )
     elif args.images is not None:
@@ -123,7 +130,7 @@ def run_export(args: argparse.Namespace) -> int:
         try:
             export.export_images(
                 snapshot, args.out, args.images, seed=args.seed, label=args.class_index, psi=args.psi,
-                scale=args.scale or 1, force=args.force, progress=bar,
+                scale=args.scale, force=args.force, progress=bar,
             )
         finally:
             bar.close()
@@ -138,7 +145,7 @@ def run_export(args: argparse.Namespace) -> int:
         try:
             written = export.export_interpolation(
                 snapshot, a, b, args.out, frames=args.frames, mode="lerp" if args.lerp else "slerp",
-                fps=args.fps or 12, label=args.class_index, scale=args.scale or 4, force=args.force,
+                fps=args.fps, label=args.class_index, scale=args.scale, force=args.force,
                 loop_back=args.loop_back, progress=bar,
             )
         finally:

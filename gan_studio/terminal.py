@@ -20,6 +20,8 @@ from .core.events import (
     StepMetrics,
 )
 
+SKIPPED_SHOWN = 5  # skipped data files named one per line; the rest are counted in the load report
+
 
 def format_duration(seconds: float) -> str:
     if not math.isfinite(seconds):
@@ -57,6 +59,12 @@ class TerminalProgress:
             self.total_steps = event.total_epochs * event.steps_per_epoch
             start = f" from epoch {event.start_epoch + 1}" if event.start_step else ""
             self._line(f"training {event.dataset_summary} on {event.device}{start} -> {event.run_dir}")
+            if event.skipped:  # files the user may want to fix: each named, with the reason
+                self._line(f"data: {event.load_report}")
+                for path, reason in event.skipped[:SKIPPED_SHOWN]:
+                    self._line(f"  skipped {path}: {reason}")
+                if len(event.skipped) > SKIPPED_SHOWN:
+                    self._line(f"  ... and more (the load report is in {event.run_dir / 'run.json'})")
         elif isinstance(event, StepMetrics):
             self.last = event
             if self.live:
@@ -79,7 +87,8 @@ class TerminalProgress:
         elif isinstance(event, LearningRatesChanged):
             self._line(f"learning rates: G {event.lr_g:g}, D {event.lr_d:g}")
         elif isinstance(event, Finished):
-            self._line(event.message if event.reason is not FinishReason.DIVERGED else f"error: {event.message}")
+            failed = event.reason in (FinishReason.DIVERGED, FinishReason.OUT_OF_MEMORY)
+            self._line(f"error: {event.message}" if failed else event.message)
 
     def _bar(self, event: StepMetrics) -> None:
         done = event.global_step / self.total_steps if self.total_steps else 0.0

@@ -8,14 +8,13 @@ generator); the progress movie stamps the epoch on each frame, so it always has 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageDraw
 
+from .atomic import atomic_file
 from .errors import GanStudioError
 from .export import Cancelled, Progress, _upscale, check_writable, step
 from .images import load_png, to_pil
@@ -146,13 +145,7 @@ def save_animation(frames: list[np.ndarray], out: Path, kind: str, fps: float) -
     # Grayscale frames stay "L": GIF stores them with a grey palette, with no dithering.
     # Colour frames are quantised by Pillow one frame at a time (adaptive palette).
     pictures = [to_pil(frame) for frame in frames]
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            first, rest = pictures[0], pictures[1:]
-            first.save(handle, format=kind, save_all=True, append_images=rest, duration=duration, loop=0)
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_file(out) as handle:
+        first, rest = pictures[0], pictures[1:]
+        first.save(handle, format=kind, save_all=True, append_images=rest, duration=duration, loop=0)
     return out

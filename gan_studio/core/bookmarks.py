@@ -9,8 +9,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .atomic import write_text_atomic
 from .errors import GanStudioError
-from .run import write_text_atomic
 
 BOOKMARKS_FILE = "bookmarks.json"
 BOOKMARKS_FORMAT = "gan-studio-bookmarks"

@@ -68,6 +68,17 @@ def configure_cpu_threads(threads: int) -> int:
     return count
 
 
+def release_device_memory(device) -> None:
+    """Give back what a failed step held (after an out-of-memory error), so a checkpoint still fits."""
+    import gc
+
+    gc.collect()
+    if getattr(device, "type", "") == "cuda":
+        import torch
+
+        torch.cuda.empty_cache()
+
+
 _allocator_tuned = False
 
 

@@ -20,6 +20,7 @@ class FinishReason(enum.Enum):
     COMPLETED = "completed"  # every epoch ran
     STOPPED = "stopped"  # asked to stop; a checkpoint was saved
     DIVERGED = "diverged"  # a loss became NaN or infinite; the last good checkpoint is kept
+    OUT_OF_MEMORY = "out_of_memory"  # a step did not fit the device; the state before it was saved
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class RunStarted:
     step_in_epoch: int = 0  # batches already done in the current epoch (resume mid-epoch)
     image_shape: tuple[int, int, int] = (1, 28, 28)  # (C, H, W) the generator makes
     num_classes: int = 0  # classes a conditional generator takes (0: unconditional)
+    load_report: str = ""  # "60 images loaded, 3 files skipped (2 not an image, 1 empty file)"
+    skipped: tuple[tuple[str, str], ...] = ()  # (file, reason) of the first files left out of the data
 
 
 @dataclass(frozen=True)

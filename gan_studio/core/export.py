@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,10 +17,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from .atomic import atomic_path, write_text_atomic
 from .errors import CheckpointError, GanStudioError
 from .images import grid_shape, make_grid, save_png_atomic
 from .latent_paths import seed_latent
-from .run import RunFolder, write_text_atomic
+from .run import RunFolder
 
 if TYPE_CHECKING:
     from .latent import GeneratorSnapshot
@@ -304,14 +304,13 @@ def export_generator_weights(source, out: Path, force: bool = False) -> tuple[Pa
         "class_names": snapshot.class_names,
     }
     text = json.dumps(info, indent=2)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(descriptor)
+    from safetensors import SafetensorError
+
     try:
-        save_file(snapshot.state_dict(), temporary, metadata={EXPORT_FORMAT: text})
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        with atomic_path(out) as temporary:
+            save_file(snapshot.state_dict(), str(temporary), metadata={EXPORT_FORMAT: text})
+    except SafetensorError as error:  # its I/O errors come as this type
+        raise GanStudioError(f"cannot write {out}: {error}") from None
     write_text_atomic(description, text)
     return out, description
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from .atomic import atomic_file
 
 
 def grid_shape(count: int, columns: int | None = None) -> tuple[int, int]:
@@ -57,20 +58,20 @@ def to_pil(image: np.ndarray) -> Image.Image:
 def save_png_atomic(image: np.ndarray, path: Path) -> Path:
     """Write a PNG so that a crash leaves the old file or the new one, never half of one."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            to_pil(image).save(handle, format="PNG")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as handle:
+        to_pil(image).save(handle, format="PNG")
     return path
 
 
 def load_png(path: Path) -> np.ndarray:
-    """A PNG written by save_png_atomic back as uint8 H x W x C."""
-    with Image.open(path) as image:
-        array = np.asarray(image.convert("L" if image.mode in ("L", "1", "P", "I;16") else "RGB"))
+    """A PNG written by save_png_atomic back as uint8 H x W x C.
+
+    Only Pillow's PNG decoder runs, whatever the file holds: a run folder from elsewhere may hold
+    anything under samples/. A file too large to be a sample grid is an OSError, like a bad one.
+    """
+    try:
+        with Image.open(path, formats=("PNG",)) as image:
+            array = np.asarray(image.convert("L" if image.mode in ("L", "1", "P", "I;16") else "RGB"))
+    except Image.DecompressionBombError as error:
+        raise OSError(errno.EFBIG, f"too large for a sample grid ({error})", str(path)) from None
     return array[..., None] if array.ndim == 2 else array

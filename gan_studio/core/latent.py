@@ -106,14 +106,16 @@ class GeneratorSnapshot:
         except (SafetensorError, OSError, ValueError) as error:
             raise CheckpointError(f"{path} is not a readable safetensors file ({error})") from None
         info = _read_export_info(path, embedded)
+        from .checkpoint import model_description
+
+        described = path.with_suffix(".json") if path.with_suffix(".json").is_file() else path
         try:
             config = RunConfig.from_dict(info["config"])
-            image_shape = tuple(int(s) for s in info["image_shape"])
-            num_classes = int(info["num_classes"])
         except (KeyError, TypeError, ValueError, GanStudioError) as error:
-            raise CheckpointError(f"{path.with_suffix('.json')} does not describe the model ({error})") from None
-        generator = build_empty_generator(config, image_shape, num_classes)
+            raise CheckpointError(f"{described} does not describe the model ({error})") from None
+        image_shape, num_classes = model_description(info, described)  # checked before building
         try:
+            generator = build_empty_generator(config, image_shape, num_classes)
             generator.load_state_dict(weights)
         except RuntimeError as error:
             raise CheckpointError(f"{path} holds weights of another model ({str(error).splitlines()[0][:200]})") from None

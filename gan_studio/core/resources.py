@@ -5,10 +5,18 @@ from __future__ import annotations
 from importlib import resources as importlib_resources
 from pathlib import Path
 
+from .errors import GanStudioError
+
+
+class MissingResourceError(GanStudioError, FileNotFoundError):
+    """A file that should ship with GAN Studio is not there: a broken install, said plainly."""
+
 
 def resource_path(name: str) -> Path:
     """Path of a shipped file such as ``digits.npz``; works from a checkout or an install."""
     path = Path(str(importlib_resources.files("gan_studio.resources") / name))
     if not path.exists():
-        raise FileNotFoundError(f"GAN Studio is missing its resource file {name} (looked in {path.parent})")
+        raise MissingResourceError(
+            f"GAN Studio is missing its resource file {name} (looked in {path.parent}); reinstall GAN Studio"
+        )
     return path

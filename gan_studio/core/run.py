@@ -22,34 +22,20 @@ import io
 import json
 import os
 import re
-import tempfile
+import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .atomic import write_text_atomic
 from .config import RunConfig
-from .errors import ConfigError, RunFolderError
+from .errors import ConfigError, RunFolderError, naming
 from .events import STEP_METRICS
 
 RUN_FORMAT = 1
 METRICS_COLUMNS = ("epoch", "step", "time_s", *STEP_METRICS, "lr_g", "lr_d")
 _SAMPLE_NAME = re.compile(r"epoch-(\d+)\.png$")
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Temporary file, fsync, rename: a crash leaves the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def default_runs_dir() -> Path:
@@ -117,9 +103,12 @@ class RunFolder:
             raise RunFolderError(f"{path} already holds a run; resume it or choose another folder")
         if path.exists() and any(path.iterdir()):
             raise RunFolderError(f"{path} is not empty; choose a new or empty folder for the run")
+        made: list[Path] = []
         try:
             for folder in (path, path / "samples", path / "checkpoints"):
-                folder.mkdir(parents=True, exist_ok=True)
+                if not folder.exists():
+                    folder.mkdir(parents=True)
+                    made.append(folder)
             info = {
                 "format": RUN_FORMAT,
                 "created": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -129,6 +118,8 @@ class RunFolder:
             run = cls(path, info)
             run.save_info()
         except OSError as error:
+            for folder in reversed(made):  # leave nothing half-made: the same folder works once fixed
+                shutil.rmtree(folder, ignore_errors=True)
             raise RunFolderError(f"cannot create run folder {path}: {error.strerror or error}") from None
         return run
 
@@ -144,6 +135,11 @@ class RunFolder:
             raise RunFolderError(f"cannot read {info_path}: {error}") from None
         if not isinstance(info, dict) or info.get("format") != RUN_FORMAT:
             raise RunFolderError(f"{info_path} is not a run of a format this version understands")
+        if not isinstance(info.get("config"), dict):
+            raise RunFolderError(f"{info_path} holds no run config (\"config\" must be an object)")
+        for key in ("dataset", "versions"):  # read with .get() all over: they must be objects
+            if not isinstance(info.get(key, {}), dict):
+                raise RunFolderError(f"{info_path}: \"{key}\" must be an object, got {type(info[key]).__name__}")
         run = cls(path, info)
         try:
             run.config  # noqa: B018 - validate now so a broken run fails when opened, not later
@@ -246,7 +242,7 @@ class RunFolder:
 
     def append_health(self, record: dict[str, Any]) -> None:
         """Add one warning (a JSON object on its own line) to health.jsonl."""
-        with self.health_path.open("a", encoding="utf-8") as handle:
+        with naming(self.health_path), self.health_path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")
 
     def read_health(self) -> list[dict[str, Any]]:
@@ -285,8 +281,9 @@ class CsvAppender:
             self._handle.flush()
 
     def write_rows(self, rows: list[list[Any]]) -> None:
-        self._writer.writerows(rows)
-        self._handle.flush()
+        with naming(self.path):  # a full disk: the error names the file
+            self._writer.writerows(rows)
+            self._handle.flush()
 
     def close(self) -> None:
         self._handle.close()

@@ -27,7 +27,8 @@ import numpy as np
 from .commands import Command, TrainerCommands
 from .config import RunConfig
 from .data import ImageDataset, load_dataset
-from .errors import CheckpointError, DataError, GanStudioError
+from .device import release_device_memory
+from .errors import CheckpointError, DataError, GanStudioError, is_out_of_memory, out_of_memory_message
 from .events import (
     STEP_METRICS,
     CheckpointSaved,
@@ -91,6 +92,9 @@ class Trainer:
     # -- setup -----------------------------------------------------------------------------------
     def _open_run(self) -> tuple[RunFolder, dict | None]:
         if not self.resuming:
+            # Data first: a bad source or a batch larger than the data must not leave an empty run
+            # folder behind, which would refuse the same command once the mistake is fixed.
+            self.dataset = self._read_data()
             run = RunFolder.create(self.run_dir, self.config, extra={"versions": _versions()})
             return run, None
         run = RunFolder.open(self.run_dir)
@@ -101,7 +105,7 @@ class Trainer:
         from .checkpoint import checkpoint_config, load_checkpoint
 
         state = load_checkpoint(checkpoint)
-        self.config = checkpoint_config(state, checkpoint)
+        self.config = checkpoint_config(state, checkpoint, expected=run.config)
         done = int(state["epoch"])
         if self.extra_epochs is not None:
             self.config.train.epochs = done + self.extra_epochs + (1 if state["step_in_epoch"] else 0)
@@ -113,7 +117,7 @@ class Trainer:
         run.truncate_metrics(after_step=int(state["global_step"]), after_epoch=done)
         return run, state
 
-    def _load_data(self, run: RunFolder) -> ImageDataset:
+    def _read_data(self) -> ImageDataset:
         dataset = self.dataset if self.dataset is not None else load_dataset(self.config.data)
         count = len(dataset.images)
         if self.config.train.batch_size > count:
@@ -121,6 +125,11 @@ class Trainer:
                 f"the batch size ({self.config.train.batch_size}) is larger than the dataset "
                 f"({count} images): choose a batch of at most {count}"
             )
+        return dataset
+
+    def _load_data(self, run: RunFolder) -> ImageDataset:
+        dataset = self._read_data()
+        count = len(dataset.images)
         recorded = run.info.get("dataset", {}).get("fingerprint")
         if recorded and recorded != dataset.fingerprint:
             raise DataError(
@@ -165,6 +174,8 @@ class Trainer:
                 step_in_epoch=session.step_in_epoch,
                 image_shape=session.image_shape,
                 num_classes=session.num_classes,
+                load_report=dataset.report.summary(),
+                skipped=tuple(dataset.report.skipped[:20]),
             )
             yield from self._loop(session, run, metrics_file)
         finally:
@@ -233,6 +244,24 @@ class Trainer:
         def finished(reason: FinishReason, message: str, path: Path | None) -> Finished:
             return Finished(reason, message, session.epoch, session.global_step, path)
 
+        def out_of_memory(advice: str, position: tuple[int, int]) -> Iterator[Event]:
+            # The failed step may have moved one player already; it is taken off the counters so
+            # that a resume redoes its batch (exact but for that one batch). The step's memory
+            # is released first, so the save itself fits.
+            session.global_step, session.step_in_epoch = position
+            release_device_memory(session.device)
+            yield from emit_metrics()
+            try:
+                saved = checkpoint("out-of-memory")
+            except Exception:  # noqa: BLE001 - the save did not fit either: the last checkpoint stays
+                last = run.last_checkpoint()
+                kept = " The last checkpoint is kept; the run can be resumed from it." if last else ""
+                yield finished(FinishReason.OUT_OF_MEMORY, advice + kept, last)
+                return
+            yield saved
+            message = f"{advice} Saved a checkpoint at step {session.global_step}; the run can be resumed."
+            yield finished(FinishReason.OUT_OF_MEMORY, message, saved.path)
+
         clock.start()
         while session.epoch < cfg.epochs:
             epoch_start = time.perf_counter()
@@ -265,7 +294,16 @@ class Trainer:
                     yield finished(FinishReason.STOPPED, f"Stopped at epoch {session.epoch + 1}, step {session.global_step}; saved a checkpoint.", saved.path)
                     return
                 # -- the step ----------------------------------------------------------------------
-                pending.append(session.step(real, labels))
+                oom, position = None, (session.global_step, session.step_in_epoch)
+                try:
+                    pending.append(session.step(real, labels))
+                except Exception as error:  # noqa: BLE001 - only out-of-memory is handled here
+                    if not is_out_of_memory(error):
+                        raise
+                    oom = out_of_memory_message(error, cfg.batch_size)
+                if oom is not None:  # outside the except: the failed step's tensors are freed
+                    yield from out_of_memory(oom, position)
+                    return
                 images_since_emit += real.shape[0]
                 if time.perf_counter() - last_emit >= interval:
                     yield from emit_metrics()

@@ -200,7 +200,10 @@ class MainWindow(QMainWindow):
         self.quality.clear()
         self.opened_run = None
         self._total_epochs = config.train.epochs
-        self.controller.start_new(config, run_dir, dataset=self.data_panel.dataset())
+        # The panel's dataset is the whole source: with a limit (or another filter) the trainer
+        # loads what the config asks for, so the run records the data that resuming will load.
+        same = self.data_panel.data_config() == config.data
+        self.controller.start_new(config, run_dir, dataset=self.data_panel.dataset() if same else None)
 
     def _resume_opened_run(self) -> None:
         run = self.opened_run
@@ -310,6 +313,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(event.message, 15000)
         if event.reason is FinishReason.DIVERGED:
             self._error("Training diverged", event.message)
+        elif event.reason is FinishReason.OUT_OF_MEMORY:
+            self._error("Out of memory", event.message)
         self.trainingFinished.emit(event)
         if self._close_when_stopped:
             self.close()

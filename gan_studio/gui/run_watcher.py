@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 from ..core.config import RunConfig
 from ..core.errors import GanStudioError
@@ -42,6 +42,17 @@ class RunHistory:
         return self.epochs_done >= self.config.train.epochs
 
 
+def _readable_grids(paths: list[tuple[int, Path]]) -> list[tuple[int, np.ndarray]]:
+    """The epoch grids that can be read: a damaged or foreign file is left out, not the whole run."""
+    grids = []
+    for epoch, path in paths:
+        try:
+            grids.append((epoch, load_png(path)))
+        except OSError:
+            continue
+    return grids
+
+
 class _Reader(QObject):
     history = Signal(object)
     metrics = Signal(object)
@@ -62,7 +73,7 @@ class _Reader(QObject):
             run = RunFolder.open(Path(path))
             reader = MetricsReader(run.metrics_path)
             metrics = reader.read_new() or run.read_metrics()
-            grids = [(epoch, load_png(p)) for epoch, p in run.sample_paths()]
+            grids = _readable_grids(run.sample_paths())
             history = RunHistory(
                 path=run.path,
                 config=run.config,
@@ -125,6 +136,7 @@ class RunWatcher(QObject):
     failed = Signal(str)
     _open = Signal(str, bool)
     _close = Signal()
+    _close_and_wait = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -134,6 +146,9 @@ class RunWatcher(QObject):
         self._reader.moveToThread(self._thread)
         self._open.connect(self._reader.open)
         self._close.connect(self._reader.close)
+        # On shutdown the reader must stop its poll timer in its own thread before that thread
+        # ends (a timer cannot be stopped from another thread): block until it has.
+        self._close_and_wait.connect(self._reader.close, Qt.ConnectionType.BlockingQueuedConnection)
         self._reader.history.connect(self.historyLoaded)
         self._reader.metrics.connect(self.metricsAppended)
         self._reader.epoch.connect(self.epochAdded)
@@ -149,6 +164,6 @@ class RunWatcher(QObject):
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         if not self._thread.isRunning():
             return True
-        self._close.emit()
+        self._close_and_wait.emit()
         self._thread.quit()
         return self._thread.wait(timeout_ms)

@@ -12,11 +12,11 @@ import enum
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from ..core.commands import TrainerCommands
 from ..core.config import RunConfig
-from ..core.errors import GanStudioError
+from ..core.errors import GanStudioError, describe_os_error, is_out_of_memory, out_of_memory_message
 from ..core.events import (
     CheckpointSaved,
     EpochEnd,
@@ -58,11 +58,10 @@ def describe_failure(error: BaseException) -> str:
     if isinstance(error, GanStudioError):
         return str(error)
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    if "out of memory" in text.lower() or type(error).__name__ == "OutOfMemoryError":
-        return f"The device ran out of memory ({text[:120]}). Try a smaller batch size or a smaller model width."
+    if is_out_of_memory(error):
+        return out_of_memory_message(error)
     if isinstance(error, OSError):
-        where = f" {error.filename}" if getattr(error, "filename", None) else ""
-        return f"Could not write or read{where}: {error.strerror or text}."
+        return f"Could not write or read {describe_os_error(error)}."
     return f"Training failed: {type(error).__name__}: {text}"
 
 
@@ -201,7 +200,8 @@ class TrainingController(QObject):
         self._thread.started.connect(self._worker.run)
         self._worker.event.connect(self._on_event)
         self._worker.failed.connect(self._on_failed)
-        self._worker.done.connect(self._thread.quit)
+        # Direct: the thread's event loop must end even when the GUI loop no longer runs (at exit).
+        self._worker.done.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
         self._thread.finished.connect(self._on_thread_finished)
         self._set_state(TrainingState.STARTING)
         self._thread.start()

@@ -42,6 +42,7 @@ class LatentExplorer(QWidget):
         self._info: dict | None = None  # what the worker said about its generator
         self._source: tuple[str, object] | None = None  # what was loaded, for the export dialog
         self._run_dir: Path | None = None
+        self._bookmarks_problem = ""  # why the run's bookmarks file could not be read ("" if it could)
         self._class_names: list[str] = []
         self._base: np.ndarray | None = None
         self._directions = None  # core.latent.Directions
@@ -103,11 +104,14 @@ class LatentExplorer(QWidget):
         self._run_dir = None if path is None else Path(path)
         bookmarks: list[Bookmark] = []
         self._class_names = []
+        self._bookmarks_problem = ""
         if self._run_dir is not None:
             try:
                 bookmarks = load_bookmarks(self._run_dir)
             except (GanStudioError, OSError) as error:
-                self._show_error(f"Cannot read the bookmarks: {error}")
+                # The file is left as it is (never overwritten): new bookmarks stay in memory.
+                self._bookmarks_problem = f"Cannot read the bookmarks ({error}); new ones are not saved."
+                self._show_error(self._bookmarks_problem)
             self._class_names = _run_class_names(self._run_dir)
         self.bookmark_list.set_bookmarks(bookmarks)
         self._update_endpoints()
@@ -258,7 +262,7 @@ class LatentExplorer(QWidget):
     def _on_source_ready(self, info: dict) -> None:
         old = self._info
         self._info = info
-        self.status.setText("")
+        self.status.setText(self._bookmarks_problem)  # still worth seeing once the picture is there
         if info.get("class_names"):
             self._class_names = list(info["class_names"])
         if old is None or old["z_dim"] != info["z_dim"] or old["num_classes"] != info["num_classes"]:
@@ -340,7 +344,7 @@ class LatentExplorer(QWidget):
 
     def _bookmarks_changed(self) -> None:
         self._update_endpoints()
-        if self._run_dir is not None:
+        if self._run_dir is not None and not self._bookmarks_problem:
             try:
                 save_bookmarks(self._run_dir, self.bookmark_list.bookmarks())
             except (GanStudioError, OSError) as error:
@@ -377,4 +381,4 @@ def _run_class_names(run_dir: Path) -> list[str]:
         names = RunFolder.open(run_dir).info.get("dataset", {}).get("class_names") or []
     except (GanStudioError, OSError):
         return []
-    return [str(n) for n in names]
+    return [str(n) for n in names] if isinstance(names, list) else []
