@@ -14,11 +14,12 @@ TORCH_PIN="${GAN_STUDIO_TORCH:-torch==2.13.0}"
 PYTHON="${PYTHON:-python3}"
 VENV="${VENV:-.venv}"
 
-# Qt's shared-library needs (offscreen and X11), and Xvfb + ImageMagick for screenshots.
+# Qt's shared-library needs, offscreen and on an X11 display.
 QT_LIBS="libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-randr0
   libxcb-shape0 libxcb-xinerama0 libxcb-xkb1"
-TEST_TOOLS="xvfb"
+# The packaging tests validate the .desktop entry and the AppStream metainfo with these.
+TEST_TOOLS="desktop-file-utils appstream"
 
 apt_install() {
     local missing=()
