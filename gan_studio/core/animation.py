@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 
 from .atomic import atomic_file
 from .errors import GanStudioError
-from .export import Cancelled, Progress, _upscale, check_writable, step
+from .export_steps import Cancelled, Progress, _upscale, check_writable, step
 from .images import load_png, to_pil
 from .run import RunFolder
 

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from .errors import GanStudioError
+from .latent_paths import seed_latent
 from .models import KERNEL_LAYERS
 
 if TYPE_CHECKING:
@@ -51,7 +52,6 @@ def principal_directions(
     Deterministic for a seed. A conditional generator is probed at one class (``label``, or 0);
     the regression is onto z only, never onto the label embedding.
     """
-    from .latent import seed_latent  # here: .latent imports this module
 
     if samples < 2:
         raise GanStudioError(f"principal directions need at least 2 samples (got {samples})")

@@ -9,81 +9,32 @@ callables, so the window can run it in a worker and the command line can draw a 
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
+from .animation import export_interpolation, export_progress_animation  # noqa: F401 - part of this API
 from .atomic import atomic_path, write_text_atomic
-from .errors import CheckpointError, GanStudioError
+from .errors import GanStudioError
+from .export_steps import (  # noqa: F401
+    Cancelled,
+    ExportCancelled,
+    Progress,
+    _scale_checked,
+    _upscale,
+    check_writable,
+    step,
+)
 from .images import grid_shape, make_grid, save_png_atomic
 from .latent_paths import seed_latent
-from .run import RunFolder
+from .run import CHECKPOINT_CHOICES, RunFolder, resolve_checkpoint  # noqa: F401 - resolve_checkpoint: part of this API
 
 if TYPE_CHECKING:
     from .latent import GeneratorSnapshot
 
-Progress = Callable[[int, int], None] | None
-Cancelled = Callable[[], bool] | None
-CHECKPOINT_CHOICES = ("auto", "last", "best")
-
-
-class ExportCancelled(GanStudioError):
-    """The export was cancelled; the files written before that stay."""
-
-
-def check_writable(path: Path, force: bool) -> None:
-    """Refuse, before any work, to overwrite a file without ``force`` or to write where one cannot."""
-    path = Path(path)
-    if path.is_dir():
-        raise GanStudioError(f"{path} is a folder; name a file to write")
-    if path.exists() and not force:
-        raise GanStudioError(f"{path} already exists; use --force to overwrite")
-    parent = path.parent
-    if not parent.is_dir():
-        raise GanStudioError(f"cannot write {path.name}: folder {parent} does not exist")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise GanStudioError(f"cannot write {path.name}: folder {parent} is not writable")
-
-
-def step(progress: Progress, cancelled: Cancelled, done: int, total: int) -> None:
-    """Report progress, then honour a cancellation asked for meanwhile."""
-    if progress is not None:
-        progress(done, total)
-    if cancelled is not None and done < total and cancelled():
-        raise ExportCancelled(f"export cancelled after {done} of {total}")
-
-
 # -- finding the generator ---------------------------------------------------------------------
-
-
-def resolve_checkpoint(source: Path, which: str = "auto") -> Path:
-    """The checkpoint a source means: a run folder gives best.pt if present (auto), else last.pt.
-
-    ``which`` is auto, last, best, or a checkpoint path (then ``source`` is ignored). A file
-    source is taken as a checkpoint.
-    """
-    if which not in CHECKPOINT_CHOICES:
-        path = Path(which).expanduser()
-        if not path.is_file():
-            raise CheckpointError(f"checkpoint {path} does not exist")
-        return path
-    source = Path(source).expanduser()
-    if not source.is_dir():
-        return source
-    run = RunFolder.open(source)
-    best = run.checkpoints_dir / "best.pt"
-    if which == "best" and not best.is_file():
-        raise CheckpointError(f"{source} has no best checkpoint ({best} does not exist)")
-    if which != "last" and best.is_file():
-        return best
-    last = run.last_checkpoint()
-    if last is None:
-        raise GanStudioError(f"{source} has no checkpoint yet (train at least one epoch)")
-    return last
 
 
 def open_snapshot(source, which: str = "auto") -> GeneratorSnapshot:
@@ -113,17 +64,6 @@ def _inputs(snapshot: GeneratorSnapshot, count: int, seed: int, label: int | Non
         raise GanStudioError("this generator is not conditional: it takes no class (leave --class out)")
     z, labels = latent_batch(count, snapshot.z_dim, seed, snapshot.num_classes, label)
     return z.numpy(), None if labels is None else labels.numpy()
-
-
-def _scale_checked(scale: int) -> int:
-    if scale < 1:
-        raise GanStudioError(f"the scale must be at least 1 (got {scale})")
-    return scale
-
-
-def _upscale(image: np.ndarray, scale: int) -> np.ndarray:
-    """(..., H, W, C) enlarged by pixel repetition: small samples stay crisp."""
-    return image if _scale_checked(scale) == 1 else image.repeat(scale, axis=-3).repeat(scale, axis=-2)
 
 
 # -- grids and single images -------------------------------------------------------------------
@@ -313,13 +253,3 @@ def export_generator_weights(source, out: Path, force: bool = False) -> tuple[Pa
         raise GanStudioError(f"cannot write {out}: {error}") from None
     write_text_atomic(description, text)
     return out, description
-
-
-def __getattr__(name: str):
-    # The animations live in .animation, which imports this module: loading them on first use
-    # keeps one import for every export without a circular import.
-    if name in ("export_interpolation", "export_progress_animation"):
-        from . import animation
-
-        return getattr(animation, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

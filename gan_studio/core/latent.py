@@ -64,7 +64,9 @@ class GeneratorSnapshot:
     # -- building -------------------------------------------------------------------------------
     @classmethod
     def from_checkpoint(cls, path, prefer_ema: bool = True) -> GeneratorSnapshot:
-        from .checkpoint import load_generator  # safe loading: weights_only, clear errors
+        from .checkpoint import (
+            load_generator,  # safe loading: weights_only, clear errors
+        )
 
         path = Path(path).expanduser()
         generator, config, state = load_generator(path, "cpu", prefer_ema=prefer_ema)
@@ -128,7 +130,7 @@ class GeneratorSnapshot:
         path = Path(path).expanduser()
         if path.suffix.lower() == ".safetensors":
             return cls.from_exported(path)
-        from .export import resolve_checkpoint
+        from .run import resolve_checkpoint
 
         return cls.from_checkpoint(resolve_checkpoint(path))
 
@@ -193,19 +195,20 @@ def _read_export_info(path: Path, embedded: str | None) -> dict:
 
 
 # Points and paths in z are numpy only (the window computes them on its own thread).
-from .latent_paths import interpolation_path, lerp, neighbours, seed_latent, slerp, truncate  # noqa: E402
-
-# GANSpace directions live in .directions (which imports this module lazily); importing them here
-# keeps the whole explorer API in one module.
-from .directions import Directions, principal_directions  # noqa: E402
+from .latent_paths import (  # noqa: E402
+    interpolation_path,
+    lerp,
+    neighbours,
+    seed_latent,
+    slerp,
+    truncate,
+)
 
 __all__ = [
-    "Directions",
     "GeneratorSnapshot",
     "interpolation_path",
     "lerp",
     "neighbours",
-    "principal_directions",
     "seed_latent",
     "slerp",
     "truncate",

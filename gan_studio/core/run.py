@@ -30,7 +30,7 @@ import numpy as np
 
 from .atomic import write_text_atomic
 from .config import RunConfig
-from .errors import ConfigError, RunFolderError, naming
+from .errors import CheckpointError, ConfigError, GanStudioError, RunFolderError, naming
 from .events import STEP_METRICS
 
 RUN_FORMAT = 1
@@ -265,6 +265,35 @@ def _number(text: str | None) -> float:
         return float(text) if text not in (None, "") else float("nan")
     except ValueError:
         return float("nan")
+
+
+CHECKPOINT_CHOICES = ("auto", "last", "best")
+
+
+def resolve_checkpoint(source: Path, which: str = "auto") -> Path:
+    """The checkpoint a source means: a run folder gives best.pt if present (auto), else last.pt.
+
+    ``which`` is auto, last, best, or a checkpoint path (then ``source`` is ignored). A file
+    source is taken as a checkpoint.
+    """
+    if which not in CHECKPOINT_CHOICES:
+        path = Path(which).expanduser()
+        if not path.is_file():
+            raise CheckpointError(f"checkpoint {path} does not exist")
+        return path
+    source = Path(source).expanduser()
+    if not source.is_dir():
+        return source
+    run = RunFolder.open(source)
+    best = run.checkpoints_dir / "best.pt"
+    if which == "best" and not best.is_file():
+        raise CheckpointError(f"{source} has no best checkpoint ({best} does not exist)")
+    if which != "last" and best.is_file():
+        return best
+    last = run.last_checkpoint()
+    if last is None:
+        raise GanStudioError(f"{source} has no checkpoint yet (train at least one epoch)")
+    return last
 
 
 class CsvAppender:

@@ -243,14 +243,3 @@ def link_or_copy(source: Path, target: Path) -> None:
     except OSError:
         shutil.copyfile(source, temporary)
     os.replace(temporary, target)
-
-
-def warm_up() -> None:
-    """Pay torch's one-time costs now, off the training path (the window's device probe calls it
-    at start-up): the first optimizer built in a process imports torch's compiler stack (~1.5 s,
-    much of it holding the GIL, which froze the window for up to ~150 ms at a time when it
-    happened in the training thread), and the trainer's own modules are imported."""
-    from . import trainer  # noqa: F401
-
-    parameter = torch.nn.Parameter(torch.zeros(1))
-    torch.optim.Adam([parameter], fused=parameter.device.type in ("cpu", "cuda"))

@@ -387,3 +387,14 @@ def _versions() -> dict[str, str]:
         "python": platform.python_version(),
         "platform": platform.platform(terse=True),
     }
+
+
+def warm_up() -> None:
+    """Pay torch's one-time costs now, off the training path (the window's device probe calls it
+    at start-up): the first optimizer built in a process imports torch's compiler stack (~1.5 s,
+    much of it holding the GIL, which froze the window for up to ~150 ms at a time when it
+    happened in the training thread), and the trainer's modules are imported (by importing this one)."""
+    import torch
+
+    parameter = torch.nn.Parameter(torch.zeros(1))
+    torch.optim.Adam([parameter], fused=parameter.device.type in ("cpu", "cuda"))

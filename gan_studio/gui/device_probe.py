@@ -64,7 +64,7 @@ class DeviceProbe(QObject):
             devices = ["cpu"]
         _emit(self.found, devices)
         try:
-            from ..core.session import warm_up
+            from ..core.trainer import warm_up
 
             warm_up()
         except Exception:  # noqa: BLE001 - only a head start: training pays the cost if this fails

@@ -42,9 +42,12 @@ def describe_error(error: BaseException) -> str:
 
 
 def _default_backend() -> Any:
-    from ..core import latent  # imports torch: only ever called in the worker thread
+    """The core's snapshot and direction functions; imports torch: only called in the worker."""
+    from types import SimpleNamespace
 
-    return latent
+    from ..core import directions, latent
+
+    return SimpleNamespace(GeneratorSnapshot=latent.GeneratorSnapshot, principal_directions=directions.principal_directions)
 
 
 class _Thread(QThread):
@@ -62,7 +65,7 @@ class RenderWorker(QObject):
     rendered = Signal(int, object, object)  # request id, tag, uint8 N x H x W x C
     sourceReady = Signal(object)  # dict: z_dim, num_classes, image_shape, epoch, source, arch, class_names
     failed = Signal(str)
-    directionsReady = Signal(object)  # gan_studio.core.latent.Directions
+    directionsReady = Signal(object)  # gan_studio.core.directions.Directions
 
     # Emitted from the render thread; queued to this object's (GUI) thread.
     _worker_rendered = Signal(int, object, object)

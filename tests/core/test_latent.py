@@ -10,12 +10,12 @@ import torch
 
 from gan_studio.core.errors import GanStudioError
 from gan_studio.core.export import latent_batch
+from gan_studio.core.directions import principal_directions
 from gan_studio.core.latent import (
     GeneratorSnapshot,
     interpolation_path,
     lerp,
     neighbours,
-    principal_directions,
     seed_latent,
     slerp,
     truncate,

@@ -19,7 +19,9 @@ import numpy as np
 from PySide6.QtCore import QSignalBlocker, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
-from ...core import latent_paths  # numpy only: no torch operation may run on the GUI thread
+from ...core import (
+    latent_paths,  # numpy only: no torch operation may run on the GUI thread
+)
 from ...core.bookmarks import Bookmark, load_bookmarks, new_bookmark, save_bookmarks
 from ...core.errors import GanStudioError
 from ..render_worker import RenderWorker
@@ -45,7 +47,7 @@ class LatentExplorer(QWidget):
         self._bookmarks_problem = ""  # why the run's bookmarks file could not be read ("" if it could)
         self._class_names: list[str] = []
         self._base: np.ndarray | None = None
-        self._directions = None  # core.latent.Directions
+        self._directions = None  # core.directions.Directions
         self._directions_stale = True
         self._neighbours: np.ndarray | None = None  # the neighbours on show, before psi
         self._neighbour_timer = QTimer(self)
