@@ -18,6 +18,7 @@ from .core.errors import ConfigError, GanStudioError, describe_os_error, is_out_
 from .bench.command import add_bench_parser, run_bench
 from .evaluate_command import add_evaluate_parser, run_evaluate
 from .export_command import add_export_parser, run_export
+from .judge_command import add_judge_parser, run_judge
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_export_parser(commands)
     add_evaluate_parser(commands)
+    add_judge_parser(commands)
     add_bench_parser(commands)
     commands.add_parser("presets", help="list the presets")
     return parser
@@ -179,7 +181,7 @@ def open_window(self_test: bool) -> int:
 
 
 COMMANDS = {"train": cmd_train, "resume": cmd_resume, "sample": cmd_sample, "export": run_export, "evaluate": run_evaluate,
-            "presets": cmd_presets, "bench": run_bench}
+            "judge": run_judge, "presets": cmd_presets, "bench": run_bench}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,7 +20,7 @@ JUDGE_COLUMNS = [
     ("kid", "KID", "{:.4f}"),
     ("precision", "precision", "{:.3f}"),
     ("recall", "recall", "{:.3f}"),
-    ("modes_covered", "modes", "{:.0f}/10"),
+    ("modes_covered", "modes", "{:.0f}/{classes}"),
     ("mean_confidence", "confidence", "{:.3f}"),
 ]
 PIXEL_COLUMNS = [
@@ -38,9 +38,9 @@ def add_evaluate_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="score a run's last and best checkpoints (FCD, KID, precision, recall, ...)",
         description=(
             "Draw fresh samples from a run's last and best checkpoints and score them: on the built-in "
-            "digits with the judge (FCD, KID, precision, recall, digits covered; the FCD floor is "
-            "real digits against real digits), on other data by diversity and distance to the "
-            "nearest training image."
+            "digits, or labelled data with a judge trained by 'gan-studio judge', with the judge (FCD, "
+            "KID, precision, recall, classes covered; the FCD floor is real images against real "
+            "images), on other data by diversity and distance to the nearest training image."
         ),
     )
     parser.add_argument("run", type=Path, help="a run folder or a checkpoint file")
@@ -104,13 +104,21 @@ def format_table(results: list[dict[str, Any]]) -> str:
     columns = JUDGE_COLUMNS if judge else PIXEL_COLUMNS
     header = ["checkpoint", "epoch", "step", *(title for _, title, _ in columns)]
     rows = [
-        [r["name"], str(r["epoch"]), str(r["step"]), *(_cell(r["metrics"].get(key), fmt) for key, _, fmt in columns)]
+        [r["name"], str(r["epoch"]), str(r["step"]),
+         *(_cell(r["metrics"].get(key), fmt.replace("{classes}", str(r.get("num_classes") or 10))) for key, _, fmt in columns)]
         for r in results
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))) for row in [header, *rows]]
     n = results[0]["n"] if results else 0
-    if judge:
+    if judge and results[0].get("judge_kind") == "user":
+        m, k = results[0]["metrics"], results[0].get("num_classes") or 10
+        lines.append(
+            f"{n} samples each, scored by the judge trained for this data. Floor (its held-out images "
+            f"against other real images): FCD {m['fcd_floor']:.2f}, KID {m['kid_floor']:.4f}. Lower "
+            f"FCD/KID is better; precision and recall near 1 and {k}/{k} classes are what real images score."
+        )
+    elif judge:
         m = results[0]["metrics"]
         lines.append(
             f"{n} samples each. Floor (real held-out digits against other real digits): "

@@ -32,13 +32,15 @@ def format_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
 
 
-def describe_quality(metrics: dict[str, float]) -> str:
-    """One line of the sample-quality numbers that were measured (judge or pixel metrics)."""
+def describe_quality(metrics: dict[str, float], num_classes: int = 10) -> str:
+    """One line of the sample-quality numbers that were measured (judge or pixel metrics);
+    ``num_classes``: how many classes the judge knows (10 digits, or a user's judge's count)."""
     if "fcd" in metrics:
+        kind = "digits" if num_classes == 10 else "classes"
         return (
-            f"FCD {metrics['fcd']:.2f} (real digits {metrics.get('fcd_floor', math.nan):.2f})  "
+            f"FCD {metrics['fcd']:.2f} (real {'digits' if num_classes == 10 else 'images'} {metrics.get('fcd_floor', math.nan):.2f})  "
             f"precision {metrics.get('precision', math.nan):.2f}  recall {metrics.get('recall', math.nan):.2f}  "
-            f"digits {int(metrics.get('modes_covered', 0))}/10"
+            f"{kind} {int(metrics.get('modes_covered', 0))}/{num_classes}"
         )
     return f"diversity {metrics.get('diversity', math.nan):.3f}  memorisation {metrics.get('memorisation', math.nan):.3f}"
 
@@ -79,7 +81,7 @@ class TerminalProgress:
         elif isinstance(event, CheckpointSaved) and event.reason != "epoch":
             self._line(f"checkpoint saved: {event.path}")
         elif isinstance(event, QualityMeasured):
-            self._line(f"quality after epoch {event.epoch}: {describe_quality(event.metrics)}" + ("  (best so far)" if event.is_best else ""))
+            self._line(f"quality after epoch {event.epoch}: {describe_quality(event.metrics, len(event.class_histogram or ()) or 10)}" + ("  (best so far)" if event.is_best else ""))
         elif isinstance(event, HealthWarning):
             self._line(f"warning: {event.title}: {event.message} Try: {event.suggestion}")
         elif isinstance(event, Paused):

@@ -11,7 +11,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 # Keep the user's real settings and runs out of the tests.
-os.environ.setdefault("XDG_CONFIG_HOME", os.path.join(os.environ.get("TMPDIR", "/tmp"), "gan-studio-test-config"))
+_TEST_HOME = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"gan-studio-tests-{os.getpid()}")
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_TEST_HOME, "config")
+# Runs and judges the tests make (or a developer's real ones) never mix.
+os.environ["XDG_DATA_HOME"] = os.path.join(_TEST_HOME, "data")
 
 import pytest  # noqa: E402
 

@@ -1,10 +1,12 @@
 """Scoring a generator by its samples: shared by the training monitor and ``gan-studio evaluate``.
 
-On the built-in digits (28x28x1) the judge gives FCD, KID, precision, recall and class coverage
-against the held-out digits (``quality.py``). The judge knows only those digits, so any other
-data gets two pixel-space numbers instead: diversity (mean pairwise distance of a batch of fakes)
-and memorisation (median distance of a fake to its nearest training image), each beside the same
-number for real images, which is what a healthy generator should come close to.
+On the built-in digits (28x28x1) the shipped judge gives FCD, KID, precision, recall and class
+coverage against the held-out digits (``quality.py``). A user's labelled dataset gets the same
+numbers once a judge has been trained for it (``judge_training.py``, found by the dataset's
+fingerprint), against that dataset's held-out split. Any other data gets two pixel-space numbers
+instead: diversity (mean pairwise distance of a batch of fakes) and memorisation (median distance
+of a fake to its nearest training image), each beside the same number for real images, which is
+what a healthy generator should come close to.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import torch
 
 from .config import BUILTIN_DIGITS
 from .errors import ConfigError, GanStudioError
-from .quality import diversity, evaluate_samples, nearest_train_distance
+from .quality import ReferenceStats, diversity, evaluate_samples, nearest_train_distance, reference_stats
 from .sampling import render
 
 DEFAULT_SAMPLES = 1000  # the held-out set's size: FCD is only comparable to its floor at equal n
@@ -91,10 +93,20 @@ def pixel_reference(images: np.ndarray, seed: int = 0) -> PixelReference:
     return PixelReference(train, diversity(real_batch), float(np.median(nearest)))
 
 
-def score_samples(images: np.ndarray, judge: bool, pixels: PixelReference | None = None) -> tuple[dict[str, float], list[int] | None]:
-    """(metrics, class histogram or None) of uint8 fakes (N, H, W, C), N >= MIN_SAMPLES."""
+def score_samples(
+    images: np.ndarray,
+    judge: bool,
+    pixels: PixelReference | None = None,
+    user_judge: Any = None,
+    reference: ReferenceStats | None = None,
+) -> tuple[dict[str, float], list[int] | None]:
+    """(metrics, class histogram or None) of uint8 fakes (N, H, W, C), N >= MIN_SAMPLES.
+
+    ``judge``: score with a judge, the shipped one, or ``user_judge`` (a UserJudge) with its
+    ``reference`` (quality.reference_stats(user_judge, dataset)); else pixel metrics.
+    """
     if judge:
-        report = evaluate_samples(images)
+        report = evaluate_samples(images, reference, user_judge)
         metrics = {name: float(getattr(report, name)) for name in JUDGE_METRICS}
         return metrics, list(report.class_histogram)
     metrics = {"diversity": diversity(images[:DIVERSITY_BATCH])}
@@ -107,13 +119,24 @@ def score_samples(images: np.ndarray, judge: bool, pixels: PixelReference | None
     return metrics, None
 
 
+def user_judge_for(dataset: Any) -> Any:
+    """The saved judge of a labelled dataset (a UserJudge), or None: unlabelled, or none trained."""
+    if dataset is None or getattr(dataset, "labels", None) is None:
+        return None
+    from .judge_training import find_judge
+
+    return find_judge(dataset.fingerprint)
+
+
 def evaluate_checkpoint(path: Path, n: int = DEFAULT_SAMPLES, seed: int = 0, dataset: Any = None) -> dict[str, Any]:
     """Score the generator of a checkpoint (EMA weights when it has them) on ``n`` fresh samples.
 
-    Returns ``{"checkpoint", "epoch", "step", "n", "seed", "judge", "metrics", "class_histogram"}``.
-    Non-digit data needs its images for memorisation: ``dataset`` (an ImageDataset), or the run's
-    data source is loaded; if that fails, memorisation is NaN. With the monitor's seed (0) and
-    n, the numbers match the run's quality.csv row for that epoch.
+    Returns ``{"checkpoint", "epoch", "step", "n", "seed", "judge", "judge_kind", "num_classes",
+    "metrics", "class_histogram"}``; ``judge_kind`` is "builtin", "user" or None (pixel metrics).
+    Data other than the built-in digits needs its images: ``dataset`` (an ImageDataset), or the
+    run's data source is loaded; if that fails, memorisation is NaN. A labelled dataset with a
+    trained judge is scored by it. With the monitor's seed (0) and n, the numbers match the
+    run's quality.csv row for that epoch.
     """
     from .checkpoint import load_generator
 
@@ -123,17 +146,25 @@ def evaluate_checkpoint(path: Path, n: int = DEFAULT_SAMPLES, seed: int = 0, dat
     image_shape = tuple(int(v) for v in state["image_shape"])
     judge = judge_applies(config.data.source, image_shape)
     images = sample_images(generator, n, seed, int(state.get("num_classes", 0)))
-    pixels = None
+    pixels, user, reference = None, None, None
     if not judge:
         try:
             if dataset is None:
                 from .data import load_dataset
 
                 dataset = load_dataset(config.data)
-            pixels = pixel_reference(dataset.images)
         except (GanStudioError, OSError, ValueError):
-            pixels = None  # the data moved or is gone: diversity alone
-    metrics, histogram = score_samples(images, judge, pixels)
+            dataset = None  # the data moved or is gone: diversity alone
+        user = user_judge_for(dataset)
+        if user is not None:
+            reference = reference_stats(user, dataset)
+            judge = True
+        elif dataset is not None:
+            try:
+                pixels = pixel_reference(dataset.images)
+            except ValueError:
+                pixels = None
+    metrics, histogram = score_samples(images, judge, pixels, user, reference)
     return {
         "checkpoint": str(path),
         "epoch": int(state["epoch"]),
@@ -141,6 +172,8 @@ def evaluate_checkpoint(path: Path, n: int = DEFAULT_SAMPLES, seed: int = 0, dat
         "n": int(n),
         "seed": int(seed),
         "judge": judge,
+        "judge_kind": ("user" if user is not None else "builtin") if judge else None,
+        "num_classes": len(histogram) if histogram else 0,
         "metrics": metrics,
         "class_histogram": histogram,
     }

@@ -29,7 +29,7 @@ D_WINNING_WINDOW = 200  # steps in the window, or one epoch if that is shorter
 D_WINNING_MIN_WINDOW = 20  # never fewer steps: on tiny data an epoch is a handful of steps
 PROBABILITY_LOSSES = ("minimax", "saturating", "ns")  # where D(G(z)) is a sigmoid output
 # Mode collapse on the built-in digits (the judge's classes).
-MODES_COLLAPSED = 3  # at most this many of the 10 digits drawn...
+MODES_COLLAPSED = 3  # at most this many of the classes (10 digits) drawn...
 COLLAPSE_MIN_EPOCH = 3  # ...from this epoch on: a DCGAN's first epochs are blobs read as 1-3 digits
 MODES_DROP = 3  # or this many fewer than at the run's best evaluation
 # Mode collapse elsewhere: pixel diversity below this share of min(its best, the real data's).
@@ -68,6 +68,7 @@ class HealthMonitor:
         self._blocks: list[tuple[int, float]] = []  # (last step, mean G loss) per block
         self._quality: list[tuple[int, dict[str, float]]] = []  # (step, metrics) per evaluation
         self._last_fired: dict[str, int] = {}
+        self._classes = 10  # what the judge tells apart: the built-in one, ten digits
         for row in quality_history:
             metrics = {k: float(v) for k, v in row.items() if k not in ("epoch", "step", "seconds", "class_histogram")}
             self._quality.append((int(row.get("step", 0)), metrics))
@@ -87,6 +88,8 @@ class HealthMonitor:
 
     def observe_quality(self, event: QualityMeasured) -> list[HealthWarning]:
         self._quality.append((int(event.global_step), dict(event.metrics)))
+        if event.class_histogram:
+            self._classes = len(event.class_histogram)
         return self._check_collapse(int(event.global_step), event.epoch) + self._check_stall(int(event.global_step))
 
     def diverged(self, step: int, message: str) -> HealthWarning:
@@ -120,6 +123,10 @@ class HealthMonitor:
             "Lower D's learning rate, add label smoothing (e.g. 0.1), or try the hinge or WGAN-GP loss.",
         )
 
+    def _class_words(self) -> str:
+        # A judge trained on the user's data tells its own classes apart.
+        return "10 digits" if self._classes == 10 else f"{self._classes} classes"
+
     def _check_collapse(self, step: int, epoch: int) -> list[HealthWarning]:
         metrics = self._quality[-1][1]
         if "modes_covered" in metrics:
@@ -131,7 +138,7 @@ class HealthMonitor:
             was = f" (it drew {best:.0f} at its best)" if best > modes else ""
             return self._fire(
                 "mode_collapse", step, "Mode collapse",
-                f"The generator draws only {modes:.0f} of the 10 digits{was}: it has settled on a few "
+                f"The generator draws only {modes:.0f} of the {self._class_words()}{was}: it has settled on a few "
                 "outputs that fool the discriminator and stopped exploring the rest.",
                 "Try the default DCGAN preset, lower learning rates, an EMA of G, or the WGAN-GP loss; "
                 "a conditional model draws every digit by design.",

@@ -3,8 +3,11 @@
 After an epoch's checkpoint is saved the trainer asks :meth:`QualityMonitor.due`; when it is, it
 calls :meth:`QualityMonitor.measure`, which draws N fakes from the sampling generator (the EMA
 copy when on) with noise from a private, seeded torch.Generator, scores them (``evaluate.py``),
-appends a row to quality.csv and, on the built-in digits, points checkpoints/best.pt at the epoch
-with the lowest FCD. Sampling runs in eval mode under inference_mode: no random stream, weight or
+appends a row to quality.csv and, when a judge scores the data, points checkpoints/best.pt at the
+epoch with the lowest FCD. A judge scores the built-in digits (the shipped one) and a user's
+labelled data once a judge has been trained for it (found by the run's dataset fingerprint when
+the run starts; a judge trained later counts from the next run or resume, as long as quality.csv
+does not already hold pixel metrics). Sampling runs in eval mode under inference_mode: no random stream, weight or
 batch-norm statistic of the run moves, so resuming stays exact.
 
 The automatic cadence: one evaluation costs about the same whatever the model (the judge scores
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import math
 import time
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -32,7 +36,8 @@ from .evaluate import (
     score_samples,
 )
 from .events import QualityMeasured
-from .run import CsvAppender, RunFolder
+from .quality import ReferenceStats
+from .run import CsvAppender, RunFolder, user_judge_exists
 
 TARGET_OVERHEAD = 0.08  # evaluation time per training time at the automatic cadence
 # Before the first evaluation has been timed: the judge's ~0.4 s for 1,000 digits on one thread
@@ -47,13 +52,25 @@ QUALITY_SEED = 0
 class QualityMonitor:
     """Measures one run's samples. ``every``: 0 automatic, -1 never, N every N epochs."""
 
-    def __init__(self, run: RunFolder, session: Any, images: np.ndarray, every: int, n: int = DEFAULT_SAMPLES) -> None:
+    def __init__(
+        self, run: RunFolder, session: Any, images: np.ndarray, every: int, n: int = DEFAULT_SAMPLES,
+        labels: np.ndarray | None = None,
+    ) -> None:
         self.run = run
         self.session = session  # a TrainingSession: sampling_generator(), num_classes, image_shape
         self.images = images  # the training images, uint8 (N, H, W, C): memorisation on other data
+        self.labels = labels if labels is not None else _session_labels(session)  # for a user's judge
         self.every = every
         self.n = n
-        self.judge = judge_applies(session.config.data.source, session.image_shape)
+        self.fingerprint = str(run.info.get("dataset", {}).get("fingerprint") or "")
+        builtin = judge_applies(session.config.data.source, session.image_shape)
+        # A user's judge: a labelled dataset (not the built-in digits) with a judge saved for it.
+        self.user_judge_wanted = not builtin and self.labels is not None and user_judge_exists(self.fingerprint)
+        self.judge = builtin or self.user_judge_wanted
+        recorded = _header(run.quality_path)
+        if recorded:  # a resumed run keeps the kind of numbers its quality.csv already holds
+            self.judge = "fcd" in recorded
+            self.user_judge_wanted = self.user_judge_wanted and self.judge
         names = JUDGE_METRICS if self.judge else PIXEL_METRICS
         self.columns = ("epoch", "step", "seconds", *names, *(("class_histogram",) if self.judge else ()))
         self.last_evaluated = session.epoch  # the epoch of the latest evaluation (or the start)
@@ -61,6 +78,8 @@ class QualityMonitor:
         finite = [row["fcd"] for row in run.read_quality() if math.isfinite(row.get("fcd", math.nan))]
         self.best_fcd = min(finite) if finite else math.inf
         self._pixels: PixelReference | None = None
+        self._user_judge: Any = None  # the UserJudge, loaded on the first measurement
+        self._reference: ReferenceStats | None = None  # its held-out split's features
         self._file: CsvAppender | None = None  # opened on the first row: no empty file if never
 
     @property
@@ -94,7 +113,9 @@ class QualityMonitor:
         generator = self.session.sampling_generator()
         images = sample_images(generator, self.n, QUALITY_SEED, self.session.num_classes)
         try:
-            metrics, histogram = score_samples(images, self.judge, self._pixels)
+            if self.user_judge_wanted and self._user_judge is None:
+                raise ValueError("the judge of this data could not be loaded")  # deleted mid-run: blank row
+            metrics, histogram = score_samples(images, self.judge, self._pixels, self._user_judge, self._reference)
         except (ValueError, np.linalg.LinAlgError):
             # Degenerate fakes (e.g. from weights gone NaN) must not end a run the trainer may still save.
             metrics, histogram = {name: math.nan for name in self.columns[3:] if name != "class_histogram"}, None
@@ -118,7 +139,16 @@ class QualityMonitor:
 
     def _prepare(self) -> None:
         # One-off costs, kept out of eval_seconds so they do not slow the cadence for good.
-        if self.judge:
+        if self.user_judge_wanted:
+            if self._user_judge is None:
+                from .judge_training import find_judge
+                from .quality import reference_stats
+
+                self._user_judge = find_judge(self.fingerprint)
+                if self._user_judge is not None:
+                    data = SimpleNamespace(images=self.images, labels=self.labels, fingerprint=self.fingerprint)
+                    self._reference = reference_stats(self._user_judge, data)  # cached per fingerprint
+        elif self.judge:
             from .judge import load_judge
             from .quality import reference_stats
 
@@ -138,3 +168,21 @@ class QualityMonitor:
                 value = metrics.get(name, math.nan)
                 row.append("" if not math.isfinite(value) else f"{value:.6g}")
         self._file.write_rows([row])
+
+
+def _session_labels(session: Any) -> np.ndarray | None:
+    """The session's labels (a tensor, maybe on a GPU) as int64 numpy, or None when unlabelled."""
+    labels = getattr(session, "labels", None)
+    if labels is None:
+        return None
+    return np.asarray(labels.cpu() if hasattr(labels, "cpu") else labels, dtype=np.int64)
+
+
+def _header(path) -> list[str]:
+    """The column names of an existing, non-empty CSV file; [] when there is none."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            first = handle.readline()
+    except OSError:
+        return []
+    return [name.strip() for name in first.split(",")] if first.strip() else []

@@ -1,7 +1,8 @@
-"""How good are generated digits? Distances between judge features, numpy only.
+"""How good are generated images? Distances between judge features, numpy only.
 
-The judge (``judge.py``, a small CNN trained on the built-in digits) maps each 28x28 digit to
-128 penultimate features and 10 class probabilities; this module compares sets of them:
+The judge (``judge.py``: a small CNN, shipped for the built-in digits or trained on a user's
+labelled data by ``judge_training.py``) maps each image to 128 penultimate features and one
+probability per class; this module compares sets of them:
 
 - FCD, the Fréchet distance between Gaussians fitted to the features (FID with our judge in
   place of Inception), and KID, an unbiased kernel MMD^2 that is less biased at small N;
@@ -11,7 +12,9 @@ The judge (``judge.py``, a small CNN trained on the built-in digits) maps each 2
   feature (memorisation).
 
 Numbers are only comparable at equal sample counts (FCD is biased upward at small N): use 1,000
-fakes, the size of the held-out set, to compare with the real-vs-real floor. Torch is imported
+fakes, the size of the digits' held-out set, to compare with the real-vs-real floor. A user's
+held-out set is 10 % of each class (1 to 100 per class); its floor compares two sets of that
+size, so 1,000 fakes against it are, if anything, a little less biased than the floor. Torch is imported
 lazily, only by :func:`evaluate_samples` and :func:`reference_stats`, so the metrics themselves
 work in a torch-free process.
 """
@@ -20,12 +23,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from .resources import resource_path
 
-HELDOUT_PER_CLASS = 100  # 1,000 held-out digits: 100 of each class
+HELDOUT_PER_CLASS = 100  # 1,000 held-out digits: 100 of each class (and the cap for user data)
+HELDOUT_ONE_IN = 10  # a user's labelled data: one image in 10 of each class is held out (10 %)
 SPLIT_SEED = 0
 COVERAGE_FRACTION = 0.02  # a class is "covered" when at least 2% of the samples are predicted as it
 _CHUNK = 512  # rows of a pairwise-distance block: 512 x 2,000 float64 is 8 MB
@@ -60,26 +65,44 @@ HELDOUT_RULE = (
 )
 
 
-def heldout_split(labels: np.ndarray, per_class: int = HELDOUT_PER_CLASS, seed: int = SPLIT_SEED) -> tuple[np.ndarray, np.ndarray]:
-    """(train_idx, heldout_idx), both sorted int64: ``per_class`` of each class held out.
+def heldout_counts(labels: np.ndarray, per_class: int | None = HELDOUT_PER_CLASS) -> np.ndarray:
+    """How many of each class (in ``np.unique(labels)`` order) are held out.
+
+    ``per_class`` given: exactly that many (the built-in digits: 100). ``None``: the rule for a
+    user's dataset, one in ``HELDOUT_ONE_IN`` of each class, at least 1 and at most HELDOUT_PER_CLASS.
+    """
+    sizes = np.unique(np.asarray(labels).reshape(-1), return_counts=True)[1].astype(np.int64)
+    if per_class is not None:
+        return np.full(len(sizes), int(per_class), dtype=np.int64)
+    return np.clip(sizes // HELDOUT_ONE_IN, 1, HELDOUT_PER_CLASS)
+
+
+def heldout_split(labels: np.ndarray, per_class: int | None = HELDOUT_PER_CLASS, seed: int = SPLIT_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """(train_idx, heldout_idx), both sorted int64: ``per_class`` of each class held out
+    (``None``: 10 % of each class, 1 to 100; see :func:`heldout_counts`).
 
     Deterministic from the labels alone (see ``HELDOUT_RULE``); the judge never saw the held-out
-    digits, and they are the reference every generator is measured against.
+    images, and they are the reference every generator is measured against.
     """
     ranked = _ranked_by_class(labels, seed)
-    short = [len(r) for r in ranked if len(r) <= per_class]
+    counts = heldout_counts(labels, per_class)
+    short = [(len(r), int(k)) for r, k in zip(ranked, counts) if len(r) <= k]
     if short:
-        raise ValueError(f"every class needs more than {per_class} samples to hold {per_class} out (one has {short[0]})")
-    heldout = np.sort(np.concatenate([r[:per_class] for r in ranked]))
+        size, k = short[0]
+        raise ValueError(f"every class needs more than {k} samples to hold {k} out (one has {size})")
+    heldout = np.sort(np.concatenate([r[:k] for r, k in zip(ranked, counts)] or [np.zeros(0, np.int64)]))
     train = np.setdiff1d(np.arange(len(np.asarray(labels).reshape(-1))), heldout)
     return train.astype(np.int64), heldout.astype(np.int64)
 
 
-def floor_subset(labels: np.ndarray, per_class: int = HELDOUT_PER_CLASS, seed: int = SPLIT_SEED) -> np.ndarray:
-    """A training-split subset the size of the held-out set (the next ``per_class`` in each
-    class's order): what a generator that reproduced its training data perfectly would show."""
+def floor_subset(labels: np.ndarray, per_class: int | None = HELDOUT_PER_CLASS, seed: int = SPLIT_SEED) -> np.ndarray:
+    """A training-split subset the size of the held-out set (the next ones in each class's
+    order, as many as that class holds out, or all it has left): what a generator that
+    reproduced its training data perfectly would show."""
     ranked = _ranked_by_class(labels, seed)
-    return np.sort(np.concatenate([r[per_class : 2 * per_class] for r in ranked])).astype(np.int64)
+    counts = heldout_counts(labels, per_class)
+    parts = [r[k : 2 * k] for r, k in zip(ranked, counts)]
+    return np.sort(np.concatenate(parts or [np.zeros(0, np.int64)])).astype(np.int64)
 
 
 # -- metrics ---------------------------------------------------------------------------------
@@ -224,35 +247,62 @@ def nearest_train_distance(fake_feat: np.ndarray, train_feat: np.ndarray) -> np.
 
 @dataclass(frozen=True)
 class ReferenceStats:
-    """Judge features of real digits that fakes are measured against."""
+    """Judge features of real images that fakes are measured against."""
 
-    features: np.ndarray  # (1000, 128) held-out real digits
-    floor_features: np.ndarray  # (1000, 128) a same-size subset of the training split
+    features: np.ndarray  # (M, 128) held-out real images (1,000 built-in digits)
+    floor_features: np.ndarray  # (M, 128) a same-size subset of the training split
     fcd_floor: float  # FCD(held-out, floor subset): the best a generator can expect
     kid_floor: float
 
 
 @dataclass(frozen=True)
 class QualityReport:
-    fcd: float  # Fréchet distance to the held-out digits (lower is better)
-    kid: float  # kernel distance to the held-out digits (lower is better, ~0 is ideal)
-    precision: float  # share of fakes that look like some real digit
-    recall: float  # share of real digits some fake resembles
-    modes_covered: int  # classes predicted for >= 2% of the fakes (10 is all)
+    fcd: float  # Fréchet distance to the held-out images (lower is better)
+    kid: float  # kernel distance to the held-out images (lower is better, ~0 is ideal)
+    precision: float  # share of fakes that look like some real image
+    recall: float  # share of real images some fake resembles
+    modes_covered: int  # classes predicted for >= 2% of the fakes (num_classes is all)
     class_histogram: list[int]  # fakes per predicted class
     mean_confidence: float  # the judge's mean top probability
-    fcd_floor: float  # real-vs-real FCD at n = 1000: fakes cannot beat it by much
+    fcd_floor: float  # real-vs-real FCD at the held-out set's size: fakes cannot beat it by much
     kid_floor: float
-    n: int  # number of fakes scored (compare FCD only at equal n; 1000 matches the floor)
+    n: int  # number of fakes scored (compare FCD only at equal n; 1000 matches the digits' floor)
+    num_classes: int = 10  # classes the judge knows
+
+
+class Judging(Protocol):
+    """A judge of a user's dataset (``judge_training.UserJudge``), as this module uses it."""
+
+    fingerprint: str  # the dataset it was trained on
+    token: str  # changes when the judge is retrained: names its cached reference
+    num_classes: int
+
+    def features(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+class LabelledData(Protocol):
+    images: np.ndarray  # uint8 (N, H, W, C)
+    labels: np.ndarray | None
+    fingerprint: str
 
 
 _reference: ReferenceStats | None = None
+_user_references: dict[tuple[str, str], ReferenceStats] = {}
+_USER_REFERENCES_KEPT = 4  # datasets whose reference stays cached (each ~1 MB at most)
 _reference_lock = threading.Lock()
 
 
-def reference_stats() -> ReferenceStats:
-    """The held-out built-in digits and the real-vs-real floor; computed once per process."""
+def reference_stats(judge: Judging | None = None, dataset: LabelledData | None = None) -> ReferenceStats:
+    """The held-out real images and the real-vs-real floor, computed once per process.
+
+    With no arguments: the built-in digits and the shipped judge (100 held-out per class).
+    With a user's ``judge`` and the labelled ``dataset`` it was trained on: that dataset's
+    held-out split (``heldout_split(labels, None)``: 10 % per class, 1 to 100) against an
+    equal-size training subset, cached per dataset fingerprint and judge.
+    """
     global _reference
+    if judge is not None or dataset is not None:
+        return _user_reference(judge, dataset)
     with _reference_lock:
         if _reference is None:
             from .judge import judge_features  # torch, only when a report is asked for
@@ -262,23 +312,55 @@ def reference_stats() -> ReferenceStats:
             _, heldout = heldout_split(labels)
             held, _ = judge_features(images[heldout])
             floor, _ = judge_features(images[floor_subset(labels)])
-            _reference = ReferenceStats(
-                features=held,
-                floor_features=floor,
-                fcd_floor=frechet_distance(held, floor),
-                kid_floor=kernel_inception_distance(held, floor),
-            )
+            _reference = _stats(held, floor)
         return _reference
 
 
-def evaluate_samples(fake_uint8: np.ndarray, reference: ReferenceStats | None = None) -> QualityReport:
-    """Score uint8 fakes (N, 28, 28, 1), N >= 4, against held-out real digits with the judge."""
-    from .judge import judge_features
+def _stats(held: np.ndarray, floor: np.ndarray) -> ReferenceStats:
+    return ReferenceStats(
+        features=held,
+        floor_features=floor,
+        fcd_floor=frechet_distance(held, floor),
+        kid_floor=kernel_inception_distance(held, floor),
+    )
 
-    reference = reference if reference is not None else reference_stats()
-    features, probs = judge_features(fake_uint8)
+
+def _user_reference(judge: Judging | None, dataset: LabelledData | None) -> ReferenceStats:
+    if judge is None or dataset is None or dataset.labels is None:
+        raise ValueError("a user's reference needs both the judge and the labelled dataset it was trained on")
+    if judge.fingerprint != dataset.fingerprint:
+        raise ValueError(f"this judge was trained on dataset {judge.fingerprint}, not {dataset.fingerprint}")
+    key = (dataset.fingerprint, judge.token)
+    with _reference_lock:
+        cached = _user_references.get(key)
+        if cached is None:
+            _, heldout = heldout_split(dataset.labels, None)
+            held, _ = judge.features(dataset.images[heldout])
+            floor, _ = judge.features(dataset.images[floor_subset(dataset.labels, None)])
+            cached = _stats(held, floor)
+            while len(_user_references) >= _USER_REFERENCES_KEPT:
+                _user_references.pop(next(iter(_user_references)))  # the oldest entry
+            _user_references[key] = cached
+        return cached
+
+
+def evaluate_samples(fake_uint8: np.ndarray, reference: ReferenceStats | None = None, judge: Judging | None = None) -> QualityReport:
+    """Score uint8 fakes, N >= 4, against held-out real images: (N, 28, 28, 1) digits with the
+    shipped judge, or images of a user's dataset with its ``judge`` (then ``reference`` is
+    required: ``reference_stats(judge, dataset)``)."""
+    if judge is None:
+        from .judge import judge_features
+
+        reference = reference if reference is not None else reference_stats()
+        features, probs = judge_features(fake_uint8)
+        num_classes = 10
+    else:
+        if reference is None:
+            raise ValueError("scoring with a user's judge needs its reference: reference_stats(judge, dataset)")
+        features, probs = judge.features(fake_uint8)
+        num_classes = judge.num_classes
     precision, recall = precision_recall(reference.features, features)
-    coverage = class_coverage(probs)
+    coverage = class_coverage(probs, num_classes)
     return QualityReport(
         fcd=frechet_distance(features, reference.features),
         kid=kernel_inception_distance(features, reference.features),
@@ -290,4 +372,5 @@ def evaluate_samples(fake_uint8: np.ndarray, reference: ReferenceStats | None = 
         fcd_floor=reference.fcd_floor,
         kid_floor=reference.kid_floor,
         n=len(features),
+        num_classes=num_classes,
     )

@@ -24,6 +24,7 @@ from ..core.events import CheckpointSaved, EpochEnd, Finished, FinishReason, Hea
 from ..core.run import new_run_name
 from .actions import create_actions
 from .device_probe import DeviceProbe
+from .judge_worker import JudgeWorker
 from .run_watcher import RunHistory, RunWatcher
 from .settings import AppSettings
 from .training_controller import TrainingController, TrainingState
@@ -58,6 +59,7 @@ class MainWindow(QMainWindow):
         self.controller = TrainingController(self)
         self.watcher = RunWatcher(self)
         self.devices = DeviceProbe(self)
+        self.judge_worker = JudgeWorker(self)  # trains a judge for the user's labelled data
         self.opened_run: RunHistory | None = None  # a run opened from disk (resumable)
         self._run_started: RunStarted | None = None  # the run being trained, for the explorer
         self._total_epochs = 0
@@ -154,6 +156,10 @@ class MainWindow(QMainWindow):
         self.watcher.epochAdded.connect(self._on_watched_epoch)
         self.watcher.failed.connect(lambda message: self._error("Cannot open run", message))
         self.devices.found.connect(self.form.set_devices)
+        self.quality.bind_judge_worker(self.judge_worker)
+        self.data_panel.datasetReady.connect(self.judge_worker.inspect)  # -> quality.set_dataset_info
+        self.quality.trainJudgeRequested.connect(
+            lambda: self.judge_worker.train(self.data_panel.dataset(), self.form.config().train.threads))
 
     def _restore_settings(self) -> None:
         s = self.settings
@@ -400,3 +406,4 @@ class MainWindow(QMainWindow):
         self.watcher.shutdown()
         self.data_panel.shutdown()
         self.devices.shutdown()
+        self.judge_worker.shutdown()

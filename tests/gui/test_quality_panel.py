@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QProgressBar, QPushButton, QWidget
 
 from gan_studio.core.events import HealthWarning, QualityMeasured
+from gan_studio.gui.judge_worker import THREAD_PREFIX
 from gan_studio.gui.widgets.quality_panel import QualityPanel
+
+from ..core.shapes import shape_dataset
 
 
 @pytest.fixture
@@ -85,7 +91,92 @@ def test_set_history_replaces_everything_and_clear_empties(panel):
 
 def test_every_control_is_named_for_assistive_technology(panel):
     for name in ("fcdPlot", "precisionRecallPlot", "diversityPlot", "memorisationPlot", "classHistogram",
-                 "modesLabel", "healthList", "qualityHelp", "qualitySummary"):
+                 "modesLabel", "healthList", "qualityHelp", "qualitySummary", "trainJudgeButton", "judgeProgress",
+                 "cancelJudgeButton", "judgeStatus"):
         child = panel.findChild(QWidget, name)
         assert child is not None, name
         assert child.accessibleName() and child.toolTip(), name
+
+
+# -- a judge for the user's labelled data ---------------------------------------------------------
+
+
+@pytest.fixture
+def worker(tmp_path):
+    from gan_studio.gui.judge_worker import JudgeWorker
+
+    judge_worker = JudgeWorker(root=tmp_path / "judges", epochs=8)
+    yield judge_worker
+    assert judge_worker.shutdown()
+    assert not [t for t in threading.enumerate() if t.name.startswith(THREAD_PREFIX)]  # joined
+
+
+def test_the_judge_row_shows_only_for_labelled_data_without_a_judge(panel):
+    button = panel.findChild(QPushButton, "trainJudgeButton")
+    assert not button.isVisibleTo(panel)  # nothing loaded yet
+    panel.set_dataset_info(True, False, "180 images, 16×16×1, 3 classes")
+    assert button.isVisibleTo(panel) and button.isEnabled() and "180 images" in panel.judge_status.text()
+    assert not panel.findChild(QProgressBar, "judgeProgress").isVisibleTo(panel)
+    panel.set_dataset_info(True, True, "5000 images, 28×28×1, 10 classes")
+    assert not panel.judge_row.isVisibleTo(panel)
+    panel.set_dataset_info(False, False, "300 images, 64×64×3, unlabelled")
+    assert not panel.judge_row.isVisibleTo(panel)
+
+
+def test_the_button_trains_a_judge_and_the_panel_shows_its_accuracy(panel, worker, qtbot):
+    dataset = shape_dataset()
+    panel.bind_judge_worker(worker)
+    panel.trainJudgeRequested.connect(lambda: worker.train(dataset, threads=1))
+    with qtbot.waitSignal(worker.inspected) as inspected:
+        worker.inspect(dataset)
+    assert inspected.args == [True, False, dataset.summary()]
+    progress = []
+    worker.progress.connect(lambda done, total: progress.append((done, total)))
+    with qtbot.waitSignal(worker.finished, timeout=30000) as finished:
+        qtbot.mouseClick(panel.train_judge_button, Qt.MouseButton.LeftButton)
+        assert panel.judge_progress.isVisibleTo(panel) and panel.cancel_judge_button.isVisibleTo(panel)
+        assert not panel.train_judge_button.isVisibleTo(panel) and panel.is_training_judge()
+    result = finished.args[0]
+    assert progress and progress[-1][0] == progress[-1][1] == panel.judge_progress.value()
+    assert result["accuracy"] > 0.9 and result["num_classes"] == 3 and result["heldout"] == 18
+    assert f"{result['accuracy']:.1%} accuracy on 18 held-out images" in panel.judge_status.text()
+    assert panel.judge_row.isVisibleTo(panel) and not panel.judge_progress.isVisibleTo(panel)
+    assert not panel.is_training_judge()
+    with qtbot.waitSignal(worker.inspected) as inspected:
+        worker.inspect(dataset)
+    assert inspected.args[:2] == [True, True]  # the judge is found by the data's fingerprint now
+    assert "accuracy" in panel.judge_status.text()  # still shown: the same data
+
+
+def test_cancel_stops_the_training_and_saves_nothing(panel, worker, qtbot, tmp_path):
+    worker.epochs = 10_000  # far longer than the test: only cancelling ends it
+    panel.bind_judge_worker(worker)
+    panel.set_dataset_info(True, False, "180 images")
+    panel.trainJudgeRequested.connect(lambda: worker.train(shape_dataset(), threads=1))
+    with qtbot.waitSignal(worker.progress, timeout=30000):
+        panel.train_judge_button.click()
+    assert not worker.train(shape_dataset())  # one at a time
+    with qtbot.waitSignal(worker.cancelled, timeout=30000):
+        qtbot.mouseClick(panel.cancel_judge_button, Qt.MouseButton.LeftButton)
+    assert not worker.is_training() and not (tmp_path / "judges").exists()
+    assert "cancelled" in panel.judge_status.text() and panel.train_judge_button.isEnabled()
+    assert panel.train_judge_button.isVisibleTo(panel)
+
+
+def test_unlabelled_data_fails_in_one_sentence(panel, worker, qtbot):
+    panel.bind_judge_worker(worker)
+    dataset = shape_dataset()
+    dataset.labels = None
+    with qtbot.waitSignal(worker.failed) as failed:
+        assert worker.train(dataset, threads=1)
+    assert "has no labels" in failed.args[0] and "has no labels" in panel.judge_status.text()
+
+
+def test_a_users_judge_shows_its_own_class_count(panel):
+    metrics = {"fcd": 3.0, "kid": 0.01, "precision": 0.8, "recall": 0.7, "modes_covered": 2.0,
+               "mean_confidence": 0.9, "fcd_floor": 1.0, "kid_floor": 0.0}
+    panel.add_quality(QualityMeasured(1, 10, metrics, [500, 0, 500], False, 0.2))
+    assert panel.histogram_counts() == [500, 0, 500]
+    assert panel.modes_label.text().startswith("Modes covered 2/3")
+    panel.clear()
+    assert panel.histogram_counts() == [0] * 10

@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -62,12 +63,13 @@ class ImageDataset:
     def num_classes(self) -> int:
         return len(self.class_names)
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
-        """16 hex digits of a sha256 over shape, pixels and labels: names the data in run.json.
+        """16 hex digits of a sha256 over shape, pixels and labels: names the data in run.json
+        and the judge trained for it.
 
-        Hashes every byte (about 0.1 s for the 47 MB of MNIST), so keep the value rather than
-        asking again on every step.
+        Hashes every byte (about 0.1 s for the 47 MB of MNIST) on first use, then is kept: the
+        arrays of a loaded dataset are not changed in place.
         """
         digest = hashlib.sha256()
         digest.update(repr(tuple(self.images.shape)).encode())

@@ -3,7 +3,12 @@
 Fed with QualityMeasured and HealthWarning events while a run trains, or with the rows of a run's
 quality.csv and health.jsonl (RunFolder.read_quality / read_health) when one is opened. On the
 built-in digits it shows FCD against its floor, precision/recall and the judge's class histogram;
-on other data, diversity and distance to the nearest training image beside the real data's.
+on labelled data with a judge trained for it, the same against its held-out images; on other data,
+diversity and distance to the nearest training image beside the real data's.
+
+For labelled data without a judge it offers to train one (``set_dataset_info`` says when): the
+button emits ``trainJudgeRequested``, and a JudgeWorker bound with ``bind_judge_worker`` reports
+progress and the result back here.
 """
 
 from __future__ import annotations
@@ -13,8 +18,19 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QSplitter, QStyle, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...core.events import HealthWarning, QualityMeasured
 from .metrics_plot import MetricsPlot, apply_plot_style
@@ -27,27 +43,41 @@ FLOOR_COLOUR = "#d62728"
 NUM_CLASSES = 10
 
 JUDGE_HELP = (
-    "<b>What do these numbers mean?</b> A small digit classifier (the judge) looks at 1,000 samples. "
-    "<b>FCD</b> is the distance between how it sees them and how it sees 1,000 real held-out digits: "
-    "lower is better, and the dashed <b>floor</b> is what real digits score against other real digits. "
-    "<b>Precision</b>: the share of samples that look like some real digit (quality). <b>Recall</b>: the "
-    "share of real digits that some sample resembles (variety). <b>Modes covered</b>: how many of the 10 "
-    "digits appear in at least 2 % of the samples; a collapsed generator draws only a few. "
+    "<b>What do these numbers mean?</b> A small classifier (the judge: the shipped digit judge, or one "
+    "trained on your labelled data) looks at 1,000 samples. "
+    "<b>FCD</b> is the distance between how it sees them and how it sees real held-out images: "
+    "lower is better, and the dashed <b>floor</b> is what real images score against other real images. "
+    "<b>Precision</b>: the share of samples that look like some real image (quality). <b>Recall</b>: the "
+    "share of real images that some sample resembles (variety). <b>Modes covered</b>: how many of the "
+    "classes appear in at least 2 % of the samples; a collapsed generator draws only a few. "
     "<b>Confidence</b>: how sure the judge is of its reading (low for scribbles)."
 )
 PIXEL_HELP = (
-    "<b>What do these numbers mean?</b> The judge only knows the built-in digits, so for this data the "
-    "samples are compared pixel by pixel. <b>Diversity</b> is how different the samples are from each "
+    "<b>What do these numbers mean?</b> No judge knows this data (the shipped one knows the built-in "
+    "digits; labelled data can have its own), so the samples are compared pixel by pixel. <b>Diversity</b> is how different the samples are from each "
     "other: it should come close to the real data's; a drop means the generator collapses onto a few "
     "outputs. <b>Nearest train</b> is the typical distance of a sample to its closest training image: far "
     "below the real data's value means the generator copies training images."
 )
 EMPTY_TEXT = "No quality measurements yet: they come after epochs (every few epochs, and always after the last)."
+JUDGE_OFFER = (
+    "No judge knows this labelled data yet ({summary}). Train one (about a minute) and runs on it get FCD, "
+    "precision, recall, classes covered and a best checkpoint, as the built-in digits do."
+)
+JUDGE_TRAINING = "Training a judge for {summary}…"
+JUDGE_DONE = (
+    "Judge trained for {summary}: {accuracy:.1%} accuracy on {heldout} held-out images. "
+    "Runs on this data started from now on are scored with it."
+)
+JUDGE_ERROR_STYLE = "color: #c62828;"
 _META = ("epoch", "step", "seconds", "class_histogram")
 
 
 class QualityPanel(QWidget):
     """Quality curves per epoch, the class histogram and the health warnings of one run."""
+
+    trainJudgeRequested = Signal()  # the user asked for a judge of the current data
+    cancelJudgeRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,6 +87,10 @@ class QualityPanel(QWidget):
         self._judge: bool | None = None  # unknown until the first measurement
         self._floor_x: list[float] = []
         self._floor_y: list[float] = []
+        self._num_classes = NUM_CLASSES
+        self._dataset_info: tuple[bool, bool, str] = (False, True, "")  # labelled, has_judge, summary
+        self._judge_training = False
+        self._done_summary = ""  # the data of the judge just trained, while its accuracy shows
 
         self.summary = QLabel(EMPTY_TEXT)
         self.summary.setObjectName("qualitySummary")
@@ -92,6 +126,7 @@ class QualityPanel(QWidget):
         item.setMouseEnabled(x=False, y=False)
         self._bars = pg.BarGraphItem(x=np.arange(NUM_CLASSES), height=np.zeros(NUM_CLASSES), width=0.7, brush="#1f77b4")
         item.addItem(self._bars)
+        self._build_judge_row()
         self.modes_label = QLabel("")
         self.modes_label.setObjectName("modesLabel")
         self.modes_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -130,9 +165,42 @@ class QualityPanel(QWidget):
         split.setSizes([600, 400])
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
+        layout.addWidget(self.judge_row)
         layout.addWidget(split, 1)
         layout.addWidget(self.help)
         self._show_mode(True)
+
+    def _build_judge_row(self) -> None:
+        self.judge_status = QLabel("")
+        self.judge_status.setObjectName("judgeStatus")
+        self.judge_status.setWordWrap(True)
+        self.judge_status.setToolTip("Whether a judge scores this data, and how well it reads held-out images")
+        self.judge_status.setAccessibleName("Judge status")
+        self.train_judge_button = QPushButton("Train a judge for this data")
+        self.train_judge_button.setObjectName("trainJudgeButton")
+        self.train_judge_button.setToolTip(
+            "Train a small classifier on 90 % of each class of your labelled data; the other 10 % measure "
+            "its accuracy and are the real images every sample is compared with"
+        )
+        self.train_judge_button.setAccessibleName("Train a judge for this data")
+        self.train_judge_button.clicked.connect(self._request_training)
+        self.judge_progress = QProgressBar()
+        self.judge_progress.setObjectName("judgeProgress")
+        self.judge_progress.setToolTip("Training the judge: batches done")
+        self.judge_progress.setAccessibleName("Judge training progress")
+        self.cancel_judge_button = QPushButton("Cancel")
+        self.cancel_judge_button.setObjectName("cancelJudgeButton")
+        self.cancel_judge_button.setToolTip("Stop training the judge; nothing is saved")
+        self.cancel_judge_button.setAccessibleName("Cancel training the judge")
+        self.cancel_judge_button.clicked.connect(self.cancelJudgeRequested)
+        self.judge_row = QWidget()
+        self.judge_row.setObjectName("judgeRow")
+        row = QHBoxLayout(self.judge_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.judge_status, 1)
+        for widget in (self.train_judge_button, self.judge_progress, self.cancel_judge_button):
+            row.addWidget(widget)
+        self.judge_row.hide()
 
     def _plot(self, curves: list[tuple[str, str, str]], title: str, y_label: str, name: str, tip: str) -> MetricsPlot:
         plot = MetricsPlot(curves, title, y_label)
@@ -172,12 +240,78 @@ class QualityPanel(QWidget):
             plot.clear()
         self._floor_x, self._floor_y = [], []
         self._floor_curve.setData([], [])
+        self._set_class_count(NUM_CLASSES)
         self._bars.setOpts(height=np.zeros(NUM_CLASSES))
         self.modes_label.setText("")
         self.summary.setText(EMPTY_TEXT)
         self.warnings.clear()
         self._judge = None
         self._show_mode(True)
+
+    # -- a judge for the user's data -----------------------------------------------------------
+    def bind_judge_worker(self, worker) -> None:  # noqa: ANN001 - a gui.judge_worker.JudgeWorker
+        """Show what ``worker`` reports, and let the cancel button stop it."""
+        worker.inspected.connect(self.set_dataset_info)
+        worker.progress.connect(self.judge_progress_changed)
+        worker.finished.connect(self.judge_finished)
+        worker.failed.connect(self.judge_failed)
+        worker.cancelled.connect(self.judge_cancelled)
+        self.cancelJudgeRequested.connect(worker.cancel)
+
+    def set_dataset_info(self, labelled: bool, has_judge: bool, summary: str) -> None:
+        """The current data: the judge row shows when it is labelled and no judge knows it yet."""
+        self._dataset_info = (bool(labelled), bool(has_judge), summary)
+        if not self._judge_training:  # a training in flight keeps its row until it ends
+            self._show_judge_offer()
+
+    def judge_progress_changed(self, done: int, total: int) -> None:
+        self.judge_progress.setRange(0, max(1, total))
+        self.judge_progress.setValue(done)
+
+    def judge_finished(self, result: dict) -> None:
+        """Show the trained judge's held-out accuracy (a JudgeWorker.finished payload)."""
+        self._judge_training = False
+        labelled, has_judge, summary = self._dataset_info
+        trained = str(result.get("summary", summary))
+        self._dataset_info = (labelled, has_judge or trained == summary, summary)
+        self._done_summary = trained
+        text = JUDGE_DONE.format(summary=trained, accuracy=float(result["accuracy"]), heldout=result.get("heldout", "?"))
+        self._set_judge_row(text, False, False)
+
+    def judge_failed(self, message: str) -> None:
+        self._judge_training = False
+        self._set_judge_row(f"Could not train a judge: {message}", True, False, error=True)
+
+    def judge_cancelled(self) -> None:
+        self._judge_training = False
+        self._show_judge_offer()
+        self.judge_status.setText("Training the judge was cancelled; nothing was saved. " + self.judge_status.text())
+
+    def is_training_judge(self) -> bool:
+        return self._judge_training
+
+    def _request_training(self) -> None:
+        self._judge_training = True
+        self.judge_progress.setRange(0, 0)  # busy until the first count
+        self._set_judge_row(JUDGE_TRAINING.format(summary=self._dataset_info[2] or "this data"), False, True)
+        self.trainJudgeRequested.emit()
+
+    def _show_judge_offer(self) -> None:
+        labelled, has_judge, summary = self._dataset_info
+        if labelled and not has_judge:
+            self._done_summary = ""
+            self._set_judge_row(JUDGE_OFFER.format(summary=summary), True, False)
+        elif summary != self._done_summary:  # the accuracy of a judge just trained stays until the data changes
+            self.judge_row.hide()
+
+    def _set_judge_row(self, text: str, offer: bool, training: bool, error: bool = False) -> None:
+        self.judge_status.setText(text)
+        self.judge_status.setStyleSheet(JUDGE_ERROR_STYLE if error else "")
+        self.train_judge_button.setVisible(offer)
+        self.train_judge_button.setEnabled(offer)
+        self.judge_progress.setVisible(training)
+        self.cancel_judge_button.setVisible(training)
+        self.judge_row.show()
 
     # -- reading back (tests, the window) --------------------------------------------------------
     def histogram_counts(self) -> list[int]:
@@ -209,10 +343,11 @@ class QualityPanel(QWidget):
             self._floor_y.append(floor)
             self._floor_curve.setData(self._floor_x, self._floor_y)
         if histogram:
+            self._set_class_count(len(histogram))
             self._bars.setOpts(height=np.asarray(histogram, dtype=np.float64))
         if judge:
             modes, confidence = metrics.get("modes_covered", math.nan), metrics.get("mean_confidence", math.nan)
-            self.modes_label.setText(f"Modes covered {_fmt(modes, '{:.0f}')}/{NUM_CLASSES} · mean confidence {_fmt(confidence, '{:.2f}')}")
+            self.modes_label.setText(f"Modes covered {_fmt(modes, '{:.0f}')}/{self._num_classes} · mean confidence {_fmt(confidence, '{:.2f}')}")
             text = f"Epoch {epoch}: FCD {_fmt(metrics.get('fcd'), '{:.2f}')} (floor {_fmt(floor, '{:.2f}')})"
             text += f", precision {_fmt(metrics.get('precision'), '{:.2f}')}, recall {_fmt(metrics.get('recall'), '{:.2f}')}"
             self.summary.setText(text + (" — the best so far, kept as checkpoints/best.pt" if is_best else ""))
@@ -222,6 +357,18 @@ class QualityPanel(QWidget):
                 f"(real data {_fmt(metrics.get('diversity_real'), '{:.3f}')}), nearest training image "
                 f"{_fmt(metrics.get('memorisation'), '{:.3f}')} (real data {_fmt(metrics.get('memorisation_real'), '{:.3f}')})"
             )
+
+    def _set_class_count(self, count: int) -> None:
+        # The shipped judge knows 10 digits; a user's judge knows as many classes as its data has.
+        if count == self._num_classes:
+            return
+        self._num_classes = count
+        self._bars.setOpts(x=np.arange(count), height=np.zeros(count))
+        step = max(1, count // 20)  # at most ~20 labels on the axis
+        self.histogram.getPlotItem().getAxis("bottom").setTicks([[(i, str(i)) for i in range(0, count, step)]])
+        digits = count == NUM_CLASSES
+        self.histogram.getPlotItem().setLabel("bottom", "digit" if digits else "class")
+        self.histogram.getPlotItem().setTitle("Digits the judge sees" if digits else "Classes the judge sees")
 
     def _show_mode(self, judge: bool) -> None:
         for widget in (self.fcd_plot, self.pr_plot, self.histogram, self.modes_label):
