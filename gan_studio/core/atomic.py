@@ -8,6 +8,7 @@ names the target, never the temporary the user never heard of.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,6 +52,17 @@ def atomic_file(path: Path | str, durable: bool = False) -> Iterator[BinaryIO]:
 def write_text_atomic(path: Path | str, text: str) -> None:
     with atomic_file(path) as handle:
         handle.write(text.encode("utf-8"))
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """Make ``target`` a copy of ``source`` in one rename: a hard link where allowed (free), else a copy."""
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.unlink(missing_ok=True)
+    try:
+        os.link(source, temporary)
+    except OSError:
+        shutil.copyfile(source, temporary)
+    os.replace(temporary, target)
 
 
 def _fsync_directory(folder: Path) -> None:

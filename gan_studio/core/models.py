@@ -223,6 +223,12 @@ def _initialise(net: nn.Module, init: str) -> None:
 # -- measures ----------------------------------------------------------------------------------
 
 
+def kernel_weights(module: nn.Module) -> list[Tensor]:
+    """The weights a Keras kernel_regularizer applies to: Linear/Conv kernels, not biases, norms
+    or embeddings."""
+    return [layer.weight for layer in module.modules() if isinstance(layer, KERNEL_LAYERS)]
+
+
 def weight_penalty(module: nn.Module, l1: float, l2: float) -> Tensor:
     """Keras' L1L2 regulariser summed over weight kernels: l1*sum|W| + l2*sum W^2.
 
@@ -234,12 +240,11 @@ def weight_penalty(module: nn.Module, l1: float, l2: float) -> Tensor:
     if l1 == 0 and l2 == 0:
         return zero  # no graph, no pass over the weights
     total = zero
-    for layer in module.modules():
-        if isinstance(layer, KERNEL_LAYERS):
-            if l1:
-                total = total + l1 * layer.weight.abs().sum()
-            if l2:
-                total = total + l2 * layer.weight.square().sum()
+    for weight in kernel_weights(module):
+        if l1:
+            total = total + l1 * weight.abs().sum()
+        if l2:
+            total = total + l2 * weight.square().sum()
     return total
 
 

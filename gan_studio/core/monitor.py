@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .atomic import link_or_copy
 from .evaluate import (
     DEFAULT_SAMPLES,
     JUDGE_METRICS,
@@ -59,7 +60,7 @@ class QualityMonitor:
         self.run = run
         self.session = session  # a TrainingSession: sampling_generator(), num_classes, image_shape
         self.images = images  # the training images, uint8 (N, H, W, C): memorisation on other data
-        self.labels = labels if labels is not None else _session_labels(session)  # for a user's judge
+        self.labels = labels  # the training labels (None: unlabelled), for a user's judge
         self.every = every
         self.n = n
         self.fingerprint = str(run.info.get("dataset", {}).get("fingerprint") or "")
@@ -124,8 +125,6 @@ class QualityMonitor:
         fcd = metrics.get("fcd", math.nan)
         is_best = self.judge and math.isfinite(fcd) and fcd < self.best_fcd
         if is_best:
-            from .session import link_or_copy
-
             self.best_fcd = fcd
             link_or_copy(self.run.last_checkpoint_path, self.run.best_checkpoint_path)
         seconds = time.perf_counter() - started
@@ -168,14 +167,6 @@ class QualityMonitor:
                 value = metrics.get(name, math.nan)
                 row.append("" if not math.isfinite(value) else f"{value:.6g}")
         self._file.write_rows([row])
-
-
-def _session_labels(session: Any) -> np.ndarray | None:
-    """The session's labels (a tensor, maybe on a GPU) as int64 numpy, or None when unlabelled."""
-    labels = getattr(session, "labels", None)
-    if labels is None:
-        return None
-    return np.asarray(labels.cpu() if hasattr(labels, "cpu") else labels, dtype=np.int64)
 
 
 def _header(path) -> list[str]:

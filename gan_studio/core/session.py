@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import copy
 import math
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .atomic import link_or_copy
 from .checkpoint import describe_model, load_module_state, save_checkpoint
 from .config import RunConfig
 from .data import ImageDataset
@@ -232,14 +231,3 @@ class TrainingSession:
             self.elapsed_before = float(state["elapsed_s"])
         except (KeyError, ValueError, RuntimeError, TypeError, AttributeError) as error:
             raise CheckpointError(f"{path} is incomplete or of another version ({type(error).__name__}: {error})") from None
-
-
-def link_or_copy(source: Path, target: Path) -> None:
-    """Keep a numbered copy of a checkpoint: a hard link costs nothing where it is allowed."""
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.unlink(missing_ok=True)
-    try:
-        os.link(source, temporary)
-    except OSError:
-        shutil.copyfile(source, temporary)
-    os.replace(temporary, target)

@@ -28,7 +28,7 @@ import torch
 from torch import Tensor
 
 from .losses import GanLoss, gradient_penalty
-from .models import KERNEL_LAYERS, Discriminator, Generator
+from .models import Discriminator, Generator, kernel_weights
 
 NAN = float("nan")
 
@@ -64,8 +64,8 @@ class AdversarialStep:
         self.channels_last = channels_last
         self.g_params = [p for p in generator.parameters() if p.requires_grad]
         self.d_params = [p for p in discriminator.parameters() if p.requires_grad]
-        self.g_kernels = _kernels(generator) if (l1 or l2) else []
-        self.d_kernels = _kernels(discriminator) if (l1 or l2) else []
+        self.g_kernels = kernel_weights(generator) if (l1 or l2) else []
+        self.d_kernels = kernel_weights(discriminator) if (l1 or l2) else []
         if ema is not None:
             self.ema_params = list(ema.parameters())
             self.ema_buffers = list(ema.buffers())
@@ -115,6 +115,16 @@ class AdversarialStep:
             if self.l2:
                 torch._foreach_add_(grads, kernels, alpha=2.0 * self.l2)
 
+    def _backward(self, loss: Tensor, params: list[Tensor], kernels: list[Tensor], retain_graph: bool = False):
+        """One player's gradients, its weight penalty added outside autograd.
+
+        Returns the loss as reported (penalty included) and the gradient norm. The caller zeroes
+        the gradients before and steps the optimiser after.
+        """
+        loss.backward(inputs=params, retain_graph=retain_graph)
+        self._penalise(kernels)
+        return loss.detach() + self._penalty(kernels), _grad_norm(params)
+
     def _update_ema(self) -> None:
         if self.ema is None:
             return
@@ -158,15 +168,10 @@ class AdversarialStep:
         loss_g = self.loss.g_loss(fake_out, real_out)
         self.opt_d.zero_grad(set_to_none=True)
         self.opt_g.zero_grad(set_to_none=True)
-        # Both gradients at the same parameters; inputs= keeps each backward to its own player.
-        loss_d.backward(inputs=self.d_params, retain_graph=True)
-        loss_g.backward(inputs=self.g_params)
-        self._penalise(self.d_kernels)
-        self._penalise(self.g_kernels)
-        loss_d = loss_d.detach() + self._penalty(self.d_kernels)
-        loss_g = loss_g.detach() + self._penalty(self.g_kernels)
-        norm_d = _grad_norm(self.d_params)
-        norm_g = _grad_norm(self.g_params)
+        # Both gradients at the same parameters (no step in between); inputs= keeps each backward
+        # to its own player.
+        loss_d, norm_d = self._backward(loss_d, self.d_params, self.d_kernels, retain_graph=True)
+        loss_g, norm_g = self._backward(loss_g, self.g_params, self.g_kernels)
         self.opt_d.step()
         self.opt_g.step()
         self._update_ema()
@@ -182,10 +187,7 @@ class AdversarialStep:
             penalty = gradient_penalty(self.d, real, fake, fake_labels, self.noise_rng)
             loss_d = loss_d + self.gp_weight * penalty
         self.opt_d.zero_grad(set_to_none=True)
-        loss_d.backward(inputs=self.d_params)
-        self._penalise(self.d_kernels)
-        loss_d = loss_d.detach() + self._penalty(self.d_kernels)
-        norm_d = _grad_norm(self.d_params)
+        loss_d, norm_d = self._backward(loss_d, self.d_params, self.d_kernels)
         self.opt_d.step()
         if not g_steps_now:
             nan = self._nan_value(loss_d)
@@ -194,19 +196,10 @@ class AdversarialStep:
         fake_out_g = self.d(fake, fake_labels)
         loss_g = self.loss.g_loss(fake_out_g, real_out)
         self.opt_g.zero_grad(set_to_none=True)
-        loss_g.backward(inputs=self.g_params)
-        self._penalise(self.g_kernels)
-        loss_g = loss_g.detach() + self._penalty(self.g_kernels)
-        norm_g = _grad_norm(self.g_params)
+        loss_g, norm_g = self._backward(loss_g, self.g_params, self.g_kernels)
         self.opt_g.step()
         self._update_ema()
         return self._metrics(loss_d, loss_g, real_out, fake_out, norm_d, norm_g)
-
-
-def _kernels(module) -> list[Tensor]:
-    """The weights the L1/L2 penalty applies to (Keras' kernel_regularizer: not biases, norms
-    or embeddings); the same set as models.weight_penalty."""
-    return [layer.weight for layer in module.modules() if isinstance(layer, KERNEL_LAYERS)]
 
 
 def _grad_norm(params: list[Tensor]) -> Tensor:

@@ -157,7 +157,7 @@ class Trainer:
         session = TrainingSession(self.config, dataset, run, state)
         metrics_file = CsvAppender(run.metrics_path, METRICS_COLUMNS)
         self.session = session
-        self.monitor = QualityMonitor(run, session, dataset.images, self.config.train.quality_every)
+        self.monitor = QualityMonitor(run, session, dataset.images, self.config.train.quality_every, labels=dataset.labels)
         self.health = HealthMonitor(
             self.config.train.loss, session.steps_per_epoch, run.read_quality(), run.read_health()
         )

@@ -173,17 +173,16 @@ def test_a_resumed_run_keeps_the_kind_of_numbers_its_quality_csv_holds(tiny_conf
     tiny_config.data = DataConfig(source=str(source), image_size=16, channels=1)
     dataset = load_dataset(tiny_config.data)
     train_judge(dataset, epochs=1)
-    session = SimpleNamespace(config=tiny_config, image_shape=(1, 16, 16), epoch=1, labels=torch.from_numpy(dataset.labels))
+    session = SimpleNamespace(config=tiny_config, image_shape=(1, 16, 16), epoch=1)
 
-    def monitor(name: str, header: str | None) -> QualityMonitor:
+    def monitor(name: str, header: str | None, labels=dataset.labels) -> QualityMonitor:
         run = RunFolder.create(tmp_path / name, tiny_config, {"dataset": {"fingerprint": dataset.fingerprint}})
         if header:
             run.quality_path.write_text(header + "\n1,11,0.1\n")
-        return QualityMonitor(run, session, dataset.images, every=1)
+        return QualityMonitor(run, session, dataset.images, every=1, labels=labels)
 
     fresh = monitor("new", None)
     assert fresh.judge and fresh.user_judge_wanted
     assert not monitor("pixels", "epoch,step,seconds,diversity").judge  # measured before the judge existed
     assert monitor("judged", "epoch,step,seconds,fcd").judge
-    session.labels = None
-    assert not monitor("unlabelled", None).judge
+    assert not monitor("unlabelled", None, labels=None).judge
