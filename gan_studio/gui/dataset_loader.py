@@ -11,7 +11,6 @@ as a newer one starts: its result is already queued, but no longer current, so i
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
@@ -19,6 +18,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from ..core.config import DataConfig
 from ..core.data import load_dataset
 from ..core.errors import GanStudioError
+from .background import WorkerThreads, emit_from_worker
 
 THREAD_PREFIX = "dataset-loader"  # worker thread names start with this (tests look for them)
 
@@ -46,7 +46,7 @@ class DatasetLoader(QObject):
         super().__init__(parent)
         self._next_id = 0
         self._current: _Request | None = None  # the request whose result is still wanted
-        self._threads: list[threading.Thread] = []
+        self._threads = WorkerThreads(THREAD_PREFIX)
         queued = Qt.ConnectionType.QueuedConnection
         self._worker_progress.connect(self._on_progress, queued)
         self._worker_loaded.connect(self._on_loaded, queued)
@@ -59,12 +59,7 @@ class DatasetLoader(QObject):
         # A copy: the caller may change its config while the worker reads this one.
         request = _Request(self._next_id, replace(config), threading.Event())
         self._current = request
-        thread = threading.Thread(
-            target=self._run, args=(request,), name=f"{THREAD_PREFIX}-{request.id}", daemon=True
-        )
-        self._threads = [t for t in self._threads if t.is_alive()]
-        self._threads.append(thread)
-        thread.start()
+        self._threads.start(request.id, self._run, request)
         return request.id
 
     def cancel(self) -> None:
@@ -80,11 +75,7 @@ class DatasetLoader(QObject):
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Cancel and wait for every worker; True when none is left running."""
         self.cancel()
-        deadline = time.monotonic() + max(0, timeout_ms) / 1000
-        for thread in self._threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        self._threads = [t for t in self._threads if t.is_alive()]
-        return not self._threads
+        return self._threads.join(timeout_ms)
 
     # -- worker thread -------------------------------------------------------------------------
 
@@ -93,29 +84,21 @@ class DatasetLoader(QObject):
 
         def progress(done: int, total: int) -> None:
             if not cancel.is_set():
-                self._emit(self._worker_progress, request.id, done, total)
+                emit_from_worker(self._worker_progress, request.id, done, total)
 
         try:
             dataset = load_dataset(request.config, progress=progress, cancelled=cancel.is_set)
         except GanStudioError as error:
             # "loading cancelled" is a DataError too: the is_set check keeps it silent.
             if not cancel.is_set():
-                self._emit(self._worker_failed, request.id, str(error))
+                emit_from_worker(self._worker_failed, request.id, str(error))
         except Exception as error:  # a bug in a reader: say so, but never kill the window
             if not cancel.is_set():
                 message = f"could not load {request.config.source}: {type(error).__name__}: {error}"
-                self._emit(self._worker_failed, request.id, message)
+                emit_from_worker(self._worker_failed, request.id, message)
         else:
             if not cancel.is_set():
-                self._emit(self._worker_loaded, request.id, dataset)
-
-    @staticmethod
-    def _emit(signal, *args) -> None:  # noqa: ANN001 - a bound PySide signal
-        try:
-            signal.emit(*args)
-        except RuntimeError:
-            # The loader was deleted without shutdown(): nobody is listening any more.
-            pass
+                emit_from_worker(self._worker_loaded, request.id, dataset)
 
     # -- GUI thread ----------------------------------------------------------------------------
 

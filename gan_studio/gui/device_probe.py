@@ -12,6 +12,8 @@ import threading
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
+from .background import emit_from_worker
+
 # If the window is never painted (hidden, or tests), the probe starts after this long anyway.
 START_FALLBACK_MS = 2000
 
@@ -62,7 +64,7 @@ class DeviceProbe(QObject):
             devices = available_devices()
         except Exception:  # noqa: BLE001 - a broken GPU driver must not break the window
             devices = ["cpu"]
-        _emit(self.found, devices)
+        emit_from_worker(self.found, devices)
         try:
             from ..core.trainer import warm_up
 
@@ -70,16 +72,9 @@ class DeviceProbe(QObject):
         except Exception:  # noqa: BLE001 - only a head start: training pays the cost if this fails
             pass
         self.is_warm = True
-        _emit(self.warmedUp)
+        emit_from_worker(self.warmedUp)
 
     def shutdown(self, timeout_s: float = 30.0) -> None:
         self._closed = True  # a probe not started yet never starts
         if self._thread is not None:
             self._thread.join(timeout_s)
-
-
-def _emit(signal, *args) -> None:  # noqa: ANN001 - a bound PySide signal
-    try:
-        signal.emit(*args)
-    except RuntimeError:
-        pass  # the probe object is gone (its window was deleted without shutdown): nobody listens

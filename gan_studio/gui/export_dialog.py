@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ..core.bookmarks import Bookmark
 from ..core.errors import GanStudioError
+from .background import emit_from_worker
 from .export_options import KINDS, ExportOptions
 
 
@@ -222,7 +223,7 @@ class ExportDialog(QDialog):
     # -- the export thread -----------------------------------------------------------------------
     def _run(self, run_id: int, job, source, cancel: threading.Event) -> None:
         def progress(done: int, total: int) -> None:
-            self._emit(self._worker_progress, run_id, int(done), int(total))
+            emit_from_worker(self._worker_progress, run_id, int(done), int(total))
 
         try:
             from ..core import export
@@ -230,22 +231,15 @@ class ExportDialog(QDialog):
             result = job(export, lambda: _snapshot(source), progress, cancel.is_set)
         except Exception as error:  # noqa: BLE001 - every failure must reach the dialog as a message
             if cancel.is_set() or type(error).__name__ == "ExportCancelled":
-                self._emit(self._worker_done, run_id, "cancelled", None)
+                emit_from_worker(self._worker_done, run_id, "cancelled", None)
             elif isinstance(error, (GanStudioError, OSError)):
                 message = str(error) if isinstance(error, GanStudioError) else f"cannot write: {error.strerror or error}"
-                self._emit(self._worker_done, run_id, "failed", message)
+                emit_from_worker(self._worker_done, run_id, "failed", message)
             else:
                 traceback.print_exc()
-                self._emit(self._worker_done, run_id, "failed", f"{type(error).__name__}: {error}")
+                emit_from_worker(self._worker_done, run_id, "failed", f"{type(error).__name__}: {error}")
         else:
-            self._emit(self._worker_done, run_id, "finished", result)
-
-    @staticmethod
-    def _emit(signal, *args) -> None:  # noqa: ANN001 - a bound PySide signal
-        try:
-            signal.emit(*args)
-        except RuntimeError:
-            pass  # the dialog is gone; nobody listens
+            emit_from_worker(self._worker_done, run_id, "finished", result)
 
     @Slot(int, int, int)
     def _on_progress(self, run_id: int, done: int, total: int) -> None:

@@ -15,7 +15,6 @@ request id; stale ones are dropped there. ``shutdown`` cancels and joins every t
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from ..core.config import BUILTIN_DIGITS
 from ..core.errors import GanStudioError
 from ..core.run import user_judge_exists
+from .background import WorkerThreads, emit_from_worker
 
 THREAD_PREFIX = "judge-worker"  # thread names start with this (tests look for them)
 BUILTIN_SHAPE = (28, 28, 1)  # the shipped judge scores the built-in digits at this shape
@@ -60,7 +60,7 @@ class JudgeWorker(QObject):
         self._inspect_id = 0  # the newest inspection, whose answer is still wanted
         self._train_id = 0  # the training in flight, 0 when none
         self._cancel = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._threads = WorkerThreads(THREAD_PREFIX)
         queued = Qt.ConnectionType.QueuedConnection
         self._worker_inspected.connect(self._on_inspected, queued)
         self._worker_progress.connect(self._on_progress, queued)
@@ -74,7 +74,7 @@ class JudgeWorker(QObject):
         if dataset is None:
             return
         self._inspect_id = self._new_id()
-        self._start(self._run_inspect, self._inspect_id, dataset)
+        self._threads.start(self._inspect_id, self._run_inspect, self._inspect_id, dataset)
 
     def train(self, dataset: Any, threads: int = 0) -> bool:
         """Train a judge for ``dataset`` with ``threads`` CPU threads (0 = all cores but one).
@@ -89,7 +89,7 @@ class JudgeWorker(QObject):
             return False
         self._cancel = threading.Event()
         self._train_id = self._new_id()
-        self._start(self._run_train, self._train_id, dataset, int(threads), self._cancel)
+        self._threads.start(self._train_id, self._run_train, self._train_id, dataset, int(threads), self._cancel)
         return True
 
     def cancel(self) -> None:
@@ -103,22 +103,13 @@ class JudgeWorker(QObject):
         """Cancel and wait for every thread; True when none is left running."""
         self._cancel.set()
         self._inspect_id = 0
-        deadline = time.monotonic() + max(0, timeout_ms) / 1000
-        for thread in self._threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        self._threads = [t for t in self._threads if t.is_alive()]
+        finished = self._threads.join(timeout_ms)
         self._train_id = 0
-        return not self._threads
+        return finished
 
     def _new_id(self) -> int:
         self._next_id += 1
         return self._next_id
-
-    def _start(self, target: Any, request_id: int, *args: Any) -> None:
-        thread = threading.Thread(target=target, args=(request_id, *args), name=f"{THREAD_PREFIX}-{request_id}", daemon=True)
-        self._threads = [t for t in self._threads if t.is_alive()]
-        self._threads.append(thread)
-        thread.start()
 
     # -- worker threads ------------------------------------------------------------------------
     def _run_inspect(self, request_id: int, dataset: Any) -> None:
@@ -126,7 +117,7 @@ class JudgeWorker(QObject):
             labelled, has_judge, summary = judge_info(dataset, self.root)
         except Exception:  # noqa: BLE001 - a look-up must never take the window down; say nothing
             return
-        self._emit(self._worker_inspected, request_id, labelled, has_judge, summary)
+        emit_from_worker(self._worker_inspected, request_id, labelled, has_judge, summary)
 
     def _run_train(self, request_id: int, dataset: Any, threads: int, cancel: threading.Event) -> None:
         try:
@@ -136,16 +127,16 @@ class JudgeWorker(QObject):
             configure_cpu_threads(threads)
 
             def progress(done: int, total: int) -> None:
-                self._emit(self._worker_progress, request_id, done, total)
+                emit_from_worker(self._worker_progress, request_id, done, total)
 
             judge = train_judge(dataset, self.epochs, progress, cancel.is_set, root=self.root)
         except Exception as error:  # noqa: BLE001 - reported, never raised into Qt
             if cancel.is_set():  # JudgeTrainingCancelled, or whatever stopping mid-batch caused
-                self._emit(self._worker_cancelled, request_id)
+                emit_from_worker(self._worker_cancelled, request_id)
             elif isinstance(error, GanStudioError):
-                self._emit(self._worker_failed, request_id, str(error))
+                emit_from_worker(self._worker_failed, request_id, str(error))
             else:
-                self._emit(self._worker_failed, request_id, f"training the judge failed: {type(error).__name__}: {error}")
+                emit_from_worker(self._worker_failed, request_id, f"training the judge failed: {type(error).__name__}: {error}")
             return
         result = {
             "accuracy": float(judge.accuracy),
@@ -156,14 +147,7 @@ class JudgeWorker(QObject):
             "num_classes": int(judge.num_classes),
             "summary": dataset.summary(),
         }
-        self._emit(self._worker_finished, request_id, result)
-
-    @staticmethod
-    def _emit(signal: Any, *args: Any) -> None:
-        try:
-            signal.emit(*args)
-        except RuntimeError:
-            pass  # the worker was deleted without shutdown(): nobody is listening any more
+        emit_from_worker(self._worker_finished, request_id, result)
 
     # -- GUI thread: results -------------------------------------------------------------------
     @Slot(int, bool, bool, str)

@@ -21,6 +21,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from ..core.errors import GanStudioError
+from .background import emit_from_worker
 
 
 @dataclass
@@ -176,20 +177,20 @@ class RenderWorker(QObject):
                     snapshot, generation = self._load(backend, job), job[2]
                     with self._cond:
                         self._has_snapshot = True
-                    self._emit(self._worker_source, self._info(snapshot, job))
+                    emit_from_worker(self._worker_source, self._info(snapshot, job))
                 elif kind == "render":
                     if job.z.shape[1] != snapshot.z_dim and job.generation != generation:
                         continue  # asked for the previous generator: stale, not an error
                     images = snapshot.render(job.z, job.labels)
-                    self._emit(self._worker_rendered, job.id, job.tag, images)
+                    emit_from_worker(self._worker_rendered, job.id, job.tag, images)
                 else:
                     k, label = job
-                    self._emit(self._worker_directions, backend.principal_directions(snapshot, k=k, label=label))
+                    emit_from_worker(self._worker_directions, backend.principal_directions(snapshot, k=k, label=label))
             except Exception as error:  # noqa: BLE001 - every failure must reach the window as a message
                 message = describe_error(error)
                 if not isinstance(error, (GanStudioError, OSError)):
                     traceback.print_exc()  # a bug: keep the traceback on the terminal
-                self._emit(self._worker_failed, message)
+                emit_from_worker(self._worker_failed, message)
 
     @staticmethod
     def _load(backend: Any, job: tuple[str, Any, int]):
@@ -215,13 +216,6 @@ class RenderWorker(QObject):
             "class_names": list(getattr(snapshot, "class_names", None) or []),
             "generation": job[2],
         }
-
-    @staticmethod
-    def _emit(signal, *args) -> None:  # noqa: ANN001 - a bound PySide signal
-        try:
-            signal.emit(*args)
-        except RuntimeError:
-            pass  # the worker object is gone (deleted without shutdown): nobody listens
 
     # -- GUI thread: results -----------------------------------------------------------------------
     @Slot(int, object, object)
