@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QSettings
 
+from gan_studio.cli import main as cli_main
 from gan_studio.core.config import preset_config
 
 
@@ -36,3 +37,13 @@ def quick_config():
     config.train.threads = 1
     config.train.device = "cpu"
     return config
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """A run trained by the command line (tutorial-sized MLP, 64 digits, one epoch), one per test
+    module: the explorer and export tests write bookmarks and files into it."""
+    path = tmp_path_factory.mktemp("tiny-run") / "run"
+    assert cli_main(["train", "--model", "mlp", "--epochs", "1", "--limit", "64", "--batch", "16",
+                     "--threads", "1", "--out", str(path), "--quiet"]) == 0
+    return path

@@ -6,17 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_studio.cli import main as cli_main
 from gan_studio.core.bookmarks import new_bookmark
 from gan_studio.gui.export_dialog import ExportDialog, ExportSource
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    path = tmp_path_factory.mktemp("export-dialog") / "run"
-    assert cli_main(["train", "--model", "mlp", "--epochs", "1", "--limit", "64", "--batch", "16",
-                     "--threads", "1", "--out", str(path), "--quiet"]) == 0
-    return path
 
 
 @pytest.fixture

@@ -4,16 +4,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from gan_studio.cli import main as cli_main
 from gan_studio.gui.widgets.latent_explorer import PLACEHOLDER, LatentExplorer
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    path = tmp_path_factory.mktemp("explorer") / "run"
-    assert cli_main(["train", "--model", "mlp", "--epochs", "1", "--limit", "64", "--batch", "16",
-                     "--threads", "1", "--out", str(path), "--quiet"]) == 0
-    return path
 
 
 @pytest.fixture

@@ -6,16 +6,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from gan_studio.cli import main as cli_main
 from gan_studio.gui.render_worker import RenderWorker
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    path = tmp_path_factory.mktemp("render-worker") / "run"
-    assert cli_main(["train", "--model", "mlp", "--epochs", "1", "--limit", "64", "--batch", "16",
-                     "--threads", "1", "--out", str(path), "--quiet"]) == 0
-    return path
 
 
 @pytest.fixture
