@@ -9,6 +9,6 @@ import sys
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()  # a frozen child process must not start a second app
-    from gan_studio.cli import main
+    from gan_studio.cli.main import main
 
     sys.exit(main())

@@ -32,9 +32,15 @@ SHIPPED = (
     "gan_studio/resources/icons/gan-studio.svg",
     "gan_studio/resources/icons/gan-studio-256.png",
 )
-# Not part of the source: build outputs, environments, runs, caches.
-IGNORED = shutil.ignore_patterns(".git", "build", "dist", ".venv", "venv", "runs", "*.egg-info", "__pycache__",
-                                 ".pytest_cache", "bench-*.json")
+# Not part of the source: build outputs, environments and runs at the top of the checkout (the
+# package has a sub-package named runs), caches anywhere.
+TOP_LEVEL_IGNORED = {".git", "build", "dist", ".venv", "venv", "runs"}
+CACHES = shutil.ignore_patterns("*.egg-info", "__pycache__", ".pytest_cache", "bench-*.json")
+
+
+def IGNORED(folder: str, names: list[str]) -> set[str]:  # noqa: N802 - used as copytree's ignore=
+    top = TOP_LEVEL_IGNORED & set(names) if Path(folder).resolve() == ROOT else set()
+    return top | set(CACHES(folder, names))
 NO_NETWORK = ("NewConnectionError", "Max retries exceeded", "Temporary failure in name resolution",
               "Network is unreachable", "ConnectTimeout", "ProxyError", "Failed to establish a new connection")
 

@@ -78,7 +78,7 @@ class EngineRun:
     """A live Trainer whose epochs can be timed one batch of epochs at a time."""
 
     def __init__(self, config, dataset, run_dir: Path) -> None:
-        from ..core.trainer import Trainer
+        from ..core.train.trainer import Trainer
 
         self.trainer = Trainer.new(config, run_dir, dataset=dataset)
         self.events = self.trainer.events()

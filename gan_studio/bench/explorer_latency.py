@@ -25,8 +25,8 @@ def _weights(arch: str, width: int):
     import torch
 
     from ..core.config import preset_config
-    from ..core.models import build_models
-    from ..core.sampling import weights_to_numpy
+    from ..core.models.networks import build_models
+    from ..core.models.sampling import weights_to_numpy
 
     config = preset_config("tutorial" if arch == "mlp" else "default")
     config.model.width = width

@@ -39,7 +39,7 @@ def flops_per_image(arch: str) -> float:
     FLOPs of one D forward pass (~10 % of the step).
     """
     from ..core.config import preset_config
-    from ..core.models import step_flops
+    from ..core.models.networks import step_flops
 
     config = preset_config("tutorial" if arch == "mlp" else "default")
     batch = config.train.batch_size

@@ -21,13 +21,13 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..core.events import CheckpointSaved, EpochEnd, Finished, FinishReason, HealthWarning, RunStarted, StepMetrics
-from ..core.run import new_run_name
+from ..core.runs.folder import new_run_name
 from .actions import create_actions
-from .device_probe import DeviceProbe
-from .judge_worker import JudgeWorker
-from .run_watcher import RunHistory, RunWatcher
+from .workers.device_probe import DeviceProbe
+from .workers.judge import JudgeWorker
+from .workers.run_watcher import RunHistory, RunWatcher
 from .settings import AppSettings
-from .training_controller import TrainingController, TrainingState
+from .workers.training import TrainingController, TrainingState
 from .widgets.config_form import ConfigForm
 from .widgets.data_panel import DataPanel
 from .widgets.latent_explorer import LatentExplorer

@@ -8,7 +8,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from ..core.config import RunConfig
 from ..core.errors import ConfigError
-from ..core.run import default_runs_dir
+from ..core.runs.folder import default_runs_dir
 
 
 class AppSettings:

@@ -6,7 +6,7 @@ The 1,000 held-out digits (100 per class, ``quality.heldout_split``: a hash rule
 digits.npz) are never trained on; they are the reference real set of every quality report and
 give the accuracy printed at the end. Training sees the other 4,000 with light augmentation
 (shifts of up to 2 px, rotations of up to 10 degrees, scale 0.9-1.1), in the same training loop
-that trains a judge for a user's labelled data (``gan_studio.core.judge_training``). A few
+that trains a judge for a user's labelled data (``gan_studio.core.quality.judge_training``). A few
 minutes of CPU; fully seeded.
 """
 
@@ -24,9 +24,9 @@ import torch
 from safetensors.torch import save_file
 
 from gan_studio.core.atomic import atomic_path, write_text_atomic
-from gan_studio.core.judge import ARCHITECTURE
-from gan_studio.core.judge_training import BATCH, LEARNING_RATE, accuracy, calibrate_feature_scale, fit, new_judge
-from gan_studio.core.quality import HELDOUT_RULE, SPLIT_SEED, heldout_split
+from gan_studio.core.quality.judge import ARCHITECTURE
+from gan_studio.core.quality.judge_training import BATCH, LEARNING_RATE, accuracy, calibrate_feature_scale, fit, new_judge
+from gan_studio.core.quality.metrics import HELDOUT_RULE, SPLIT_SEED, heldout_split
 
 RESOURCES = Path(__file__).resolve().parent.parent
 

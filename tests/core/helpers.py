@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 
 from gan_studio.core.events import Finished
-from gan_studio.core.trainer import Trainer
+from gan_studio.core.train.trainer import Trainer
 
 
 def run_to_end(trainer: Trainer) -> tuple[list, Finished]:

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from gan_studio.core.bookmarks import Bookmark, load_bookmarks, new_bookmark, save_bookmarks
+from gan_studio.core.latent.bookmarks import Bookmark, load_bookmarks, new_bookmark, save_bookmarks
 from gan_studio.core.errors import GanStudioError
 
 

@@ -7,9 +7,9 @@ import pickle
 import pytest
 import torch
 
-from gan_studio.core.checkpoint import load_checkpoint, load_generator, save_checkpoint
+from gan_studio.core.runs.checkpoint import load_checkpoint, load_generator, save_checkpoint
 from gan_studio.core.errors import CheckpointError
-from gan_studio.core.trainer import Trainer
+from gan_studio.core.train.trainer import Trainer
 
 from .helpers import run_to_end
 

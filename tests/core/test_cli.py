@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-from gan_studio.cli import main
+from gan_studio.cli.main import main
 from gan_studio.core.images import load_png
-from gan_studio.core.run import RunFolder
+from gan_studio.core.runs.folder import RunFolder
 
 TINY = ["--model", "mlp", "--limit", "64", "--batch", "16", "--threads", "1", "--device", "cpu", "--quiet"]
 
@@ -75,7 +75,7 @@ def test_version_and_help_for_every_command():
 
 def test_the_command_line_does_not_import_qt(tmp_path):
     code = (
-        "import sys; from gan_studio.cli import main; "
+        "import sys; from gan_studio.cli.main import main; "
         f"main(['train', '--epochs', '1', '--out', {str(tmp_path / 'run')!r}, *{TINY!r}]); "
         "assert not any(m.startswith('PySide6') or m.startswith('pyqtgraph') for m in sys.modules), 'Qt imported'"
     )

@@ -8,11 +8,11 @@ import json
 
 import pytest
 
-from gan_studio.baseline import markdown_table
+from gan_studio.bench.baseline import markdown_table
 from gan_studio.core.errors import ConfigError, GanStudioError
-from gan_studio.core.run import RunFolder
-from gan_studio.core.trainer import Trainer
-from gan_studio.evaluate_command import add_evaluate_parser, run_evaluate
+from gan_studio.core.runs.folder import RunFolder
+from gan_studio.core.train.trainer import Trainer
+from gan_studio.cli.evaluate import add_evaluate_parser, run_evaluate
 
 from .helpers import run_to_end
 

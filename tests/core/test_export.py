@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_studio.cli import main
+from gan_studio.cli.main import main
 from gan_studio.core.errors import GanStudioError
-from gan_studio.core.export import (
+from gan_studio.core.export.samples import (
     ExportCancelled,
     check_writable,
     export_generator_weights,
@@ -21,7 +21,7 @@ from gan_studio.core.export import (
     regenerate_from_sidecar,
 )
 from gan_studio.core.images import load_png
-from gan_studio.core.latent import GeneratorSnapshot, seed_latent, truncate
+from gan_studio.core.latent.snapshot import GeneratorSnapshot, seed_latent, truncate
 
 from .tiny_runs import train_tiny_run
 

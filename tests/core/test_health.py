@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from gan_studio.core.events import STEP_METRICS, CheckpointSaved, Finished, FinishReason, HealthWarning, QualityMeasured, StepMetrics
-from gan_studio.core.health import HealthMonitor
-from gan_studio.core.run import RunFolder
-from gan_studio.core.trainer import Trainer
+from gan_studio.core.quality.health import HealthMonitor
+from gan_studio.core.runs.folder import RunFolder
+from gan_studio.core.train.trainer import Trainer
 
 STEPS_PER_EPOCH = 100  # so the D-winning window is 100 steps and the quiet period 500
 

@@ -8,11 +8,11 @@ import io
 import numpy as np
 import pytest
 
-from gan_studio.cli import main
-from gan_studio.core.judge_training import find_judge
-from gan_studio.evaluate_command import format_table
-from gan_studio.judge_command import run_judge
-from gan_studio.terminal import describe_quality
+from gan_studio.cli.main import main
+from gan_studio.core.quality.judge_training import find_judge
+from gan_studio.cli.evaluate import format_table
+from gan_studio.cli.judge import run_judge
+from gan_studio.cli.progress import describe_quality
 
 from .shapes import write_shapes
 

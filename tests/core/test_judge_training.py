@@ -13,21 +13,21 @@ import torch
 from gan_studio.core.config import DataConfig
 from gan_studio.core.data import ImageDataset, LoadReport, load_dataset
 from gan_studio.core.errors import DataError, GanStudioError
-from gan_studio.core.evaluate import JUDGE_METRICS, evaluate_checkpoint
+from gan_studio.core.quality.evaluate import JUDGE_METRICS, evaluate_checkpoint
 from gan_studio.core.events import QualityMeasured
-from gan_studio.core.monitor import QualityMonitor
-from gan_studio.core.judge import Judge, judge_features
-from gan_studio.core.judge_training import (
+from gan_studio.core.quality.monitor import QualityMonitor
+from gan_studio.core.quality.judge import Judge, judge_features
+from gan_studio.core.quality.judge_training import (
     JudgeTrainingCancelled,
     default_epochs,
     find_judge,
     load_user_judge,
     train_judge,
 )
-from gan_studio.core.quality import floor_subset, heldout_counts, heldout_split, reference_stats
+from gan_studio.core.quality.metrics import floor_subset, heldout_counts, heldout_split, reference_stats
 from gan_studio.core.resources import resource_path
-from gan_studio.core.run import RunFolder, default_judges_dir, user_judge_exists
-from gan_studio.core.trainer import Trainer
+from gan_studio.core.runs.folder import RunFolder, default_judges_dir, user_judge_exists
+from gan_studio.core.train.trainer import Trainer
 
 from .helpers import run_to_end
 from .shapes import CLASS_NAMES, shape_dataset, write_shapes

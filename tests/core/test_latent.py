@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from gan_studio.core.errors import GanStudioError
-from gan_studio.core.export import latent_batch
-from gan_studio.core.directions import principal_directions
-from gan_studio.core.latent import (
+from gan_studio.core.export.samples import latent_batch
+from gan_studio.core.latent.directions import principal_directions
+from gan_studio.core.latent.snapshot import (
     GeneratorSnapshot,
     interpolation_path,
     lerp,
@@ -173,7 +173,7 @@ def test_principal_directions(snapshot):
 
 def test_wide_layers_use_a_randomised_svd_close_to_the_exact_one():
     """Both sides over 1024 (the DCGAN-28's 6272 activations): the seeded sketch, checked against SVD."""
-    from gan_studio.core.directions import _top_components
+    from gan_studio.core.latent.directions import _top_components
 
     rng = np.random.default_rng(0)
     n, d = 1100, 1200

@@ -11,7 +11,7 @@ from torch import nn
 
 from gan_studio.core.config import ModelConfig
 from gan_studio.core.errors import ConfigError
-from gan_studio.core.models import (
+from gan_studio.core.models.networks import (
     Discriminator,
     Generator,
     build_models,

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from gan_studio.core.evaluate import JUDGE_METRICS, PIXEL_METRICS, evaluate_checkpoint
+from gan_studio.core.quality.evaluate import JUDGE_METRICS, PIXEL_METRICS, evaluate_checkpoint
 from gan_studio.core.events import CheckpointSaved, EpochEnd, FinishReason, QualityMeasured
-from gan_studio.core.monitor import INITIAL_EVAL_GUESS_S, QualityMonitor
-from gan_studio.core.run import RunFolder
-from gan_studio.core.trainer import Trainer
+from gan_studio.core.quality.monitor import INITIAL_EVAL_GUESS_S, QualityMonitor
+from gan_studio.core.runs.folder import RunFolder
+from gan_studio.core.train.trainer import Trainer
 
 from .helpers import checkpoint_weights, run_to_end
 

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from gan_studio.core.judge import judge_features, load_judge
-from gan_studio.core.quality import (
+from gan_studio.core.quality.judge import judge_features, load_judge
+from gan_studio.core.quality.metrics import (
     class_coverage,
     diversity,
     evaluate_samples,
@@ -180,5 +180,5 @@ def test_noise_blur_and_a_repeated_digit_score_clearly_worse(real, real_report):
 
 
 def test_quality_imports_no_torch():
-    code = "import gan_studio.core.quality, sys; assert 'torch' not in sys.modules, 'torch imported'"
+    code = "import gan_studio.core.quality.metrics, sys; assert 'torch' not in sys.modules, 'torch imported'"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -8,7 +8,7 @@ import pytest
 from gan_studio.core.config import RunConfig
 from gan_studio.core.errors import RunFolderError
 from gan_studio.core.images import load_png, make_grid, save_png_atomic
-from gan_studio.core.run import METRICS_COLUMNS, CsvAppender, MetricsReader, RunFolder
+from gan_studio.core.runs.folder import METRICS_COLUMNS, CsvAppender, MetricsReader, RunFolder
 
 
 def test_create_then_open_gives_the_same_config(tmp_path):

@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from gan_studio.core.config import ModelConfig
-from gan_studio.core.losses import make_loss
-from gan_studio.core.models import build_models, weight_penalty
-from gan_studio.core.steps import AdversarialStep
+from gan_studio.core.models.losses import make_loss
+from gan_studio.core.models.networks import build_models, weight_penalty
+from gan_studio.core.train.steps import AdversarialStep
 
 L1, L2 = 1e-3, 2e-3  # large enough that the penalty's gradient is far above rounding
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from gan_studio.core.checkpoint import load_checkpoint
+from gan_studio.core.runs.checkpoint import load_checkpoint
 from gan_studio.core.errors import DataError, GanStudioError
 from gan_studio.core.events import (
     CheckpointSaved,
@@ -22,9 +22,9 @@ from gan_studio.core.events import (
     RunStarted,
     StepMetrics,
 )
-from gan_studio.core.models import build_models
-from gan_studio.core.run import RunFolder
-from gan_studio.core.trainer import Trainer
+from gan_studio.core.models.networks import build_models
+from gan_studio.core.runs.folder import RunFolder
+from gan_studio.core.train.trainer import Trainer
 
 from .helpers import checkpoint_weights, run_to_end
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from gan_studio.core.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from gan_studio.core.events import EpochEnd
-from gan_studio.core.trainer import Trainer
+from gan_studio.core.train.trainer import Trainer
 
 from .helpers import run_to_end
 

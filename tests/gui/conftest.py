@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QSettings
 
-from gan_studio.cli import main as cli_main
+from gan_studio.cli.main import main as cli_main
 from gan_studio.core.config import preset_config
 
 

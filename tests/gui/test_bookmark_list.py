@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from gan_studio.core.bookmarks import Bookmark
+from gan_studio.core.latent.bookmarks import Bookmark
 from gan_studio.gui.widgets.bookmark_list import BookmarkList
 
 

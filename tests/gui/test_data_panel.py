@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QProgressBar, QToo
 
 from gan_studio.core.config import BUILTIN_DIGITS
 from gan_studio.core.errors import DataError
-from gan_studio.gui import dataset_loader
-from gan_studio.gui.dataset_loader import THREAD_PREFIX
+from gan_studio.gui.workers import dataset_loader
+from gan_studio.gui.workers.dataset_loader import THREAD_PREFIX
 from gan_studio.gui.widgets.data_panel import BUILTIN_TEXT, MAX_RECENT, OPEN_FOLDER, DataPanel
 from gan_studio.gui.widgets.image_view import ImageView
 

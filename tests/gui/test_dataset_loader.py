@@ -7,8 +7,8 @@ from PySide6.QtCore import QCoreApplication
 
 from gan_studio.core.config import BUILTIN_DIGITS, DataConfig
 from gan_studio.core.errors import DataError
-from gan_studio.gui import dataset_loader
-from gan_studio.gui.dataset_loader import THREAD_PREFIX, DatasetLoader
+from gan_studio.gui.workers import dataset_loader
+from gan_studio.gui.workers.dataset_loader import THREAD_PREFIX, DatasetLoader
 
 
 def loader_threads() -> list[threading.Thread]:

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_studio.core.bookmarks import new_bookmark
-from gan_studio.gui.export_dialog import ExportDialog, ExportSource
+from gan_studio.core.latent.bookmarks import new_bookmark
+from gan_studio.gui.dialogs.export_dialog import ExportDialog, ExportSource
 
 
 @pytest.fixture

@@ -167,7 +167,7 @@ def test_interpolation_plays_between_two_bookmarks(qtbot, explorer):
 
 
 def test_new_weights_keep_the_point_and_the_directions(qtbot, explorer, tiny_run):
-    from gan_studio.core.latent import GeneratorSnapshot
+    from gan_studio.core.latent.snapshot import GeneratorSnapshot
 
     snapshot = GeneratorSnapshot.open(tiny_run)
     weights = {name: value.numpy() for name, value in snapshot.state_dict().items()}

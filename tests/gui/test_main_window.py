@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QWidget
 
-from gan_studio.cli import main as cli_main
-from gan_studio.core.checkpoint import load_checkpoint
+from gan_studio.cli.main import main as cli_main
+from gan_studio.core.runs.checkpoint import load_checkpoint
 from gan_studio.core.config import BUILTIN_DIGITS
 from gan_studio.core.events import FinishReason
-from gan_studio.gui.training_controller import TrainingState
+from gan_studio.gui.workers.training import TrainingState
 
 NAMES = (
     "trainButton", "pauseButton", "stopButton", "datasetCombo", "modelCombo", "lossCombo", "epochsSpin",

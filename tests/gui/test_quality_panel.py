@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QProgressBar, QPushButton, QWidget
 
 from gan_studio.core.events import HealthWarning, QualityMeasured
-from gan_studio.gui.judge_worker import THREAD_PREFIX
+from gan_studio.gui.workers.judge import THREAD_PREFIX
 from gan_studio.gui.widgets.quality_panel import QualityPanel
 
 from ..core.shapes import shape_dataset
@@ -103,7 +103,7 @@ def test_every_control_is_named_for_assistive_technology(panel):
 
 @pytest.fixture
 def worker(tmp_path):
-    from gan_studio.gui.judge_worker import JudgeWorker
+    from gan_studio.gui.workers.judge import JudgeWorker
 
     judge_worker = JudgeWorker(root=tmp_path / "judges", epochs=8)
     yield judge_worker

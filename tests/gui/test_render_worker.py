@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from gan_studio.gui.render_worker import RenderWorker
+from gan_studio.gui.workers.render import RenderWorker
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def test_renders_a_run_folder_and_the_same_latent_gives_the_same_pixels(qtbot, m
 
 
 def test_weights_from_training_and_directions(qtbot, make_worker, tiny_run):
-    from gan_studio.core.latent import GeneratorSnapshot
+    from gan_studio.core.latent.snapshot import GeneratorSnapshot
 
     snapshot = GeneratorSnapshot.open(tiny_run)
     weights = {name: value.numpy() for name, value in snapshot.state_dict().items()}

@@ -7,8 +7,8 @@ import pytest
 
 from gan_studio.core.config import RunConfig
 from gan_studio.core.images import save_png_atomic
-from gan_studio.core.run import METRICS_COLUMNS, CsvAppender, RunFolder
-from gan_studio.gui.run_watcher import RunWatcher
+from gan_studio.core.runs.folder import METRICS_COLUMNS, CsvAppender, RunFolder
+from gan_studio.gui.workers.run_watcher import RunWatcher
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gan_studio.core.events import FinishReason
-from gan_studio.gui.training_controller import ALLOWED_ACTIONS, TrainingController, TrainingState, describe_failure
+from gan_studio.gui.workers.training import ALLOWED_ACTIONS, TrainingController, TrainingState, describe_failure
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from gan_studio.cli import main
+from gan_studio.cli.main import main
 
 # A tiny run from the command line: 64 digits, a small MLP, one thread.
 TINY = ["--model", "mlp", "--limit", "64", "--batch", "16", "--threads", "1", "--device", "cpu", "--quiet"]

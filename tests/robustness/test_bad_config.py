@@ -13,7 +13,7 @@ from PIL import Image
 from PySide6.QtWidgets import QMessageBox
 
 from gan_studio.core.config import preset_config
-from gan_studio.gui.training_controller import TrainingState
+from gan_studio.gui.workers.training import TrainingState
 
 from .helpers import TINY, assert_one_line_error, cli
 

@@ -16,8 +16,8 @@ import pytest
 from PIL import Image
 from PySide6.QtWidgets import QMessageBox
 
-from gan_studio.core.run import RunFolder
-from gan_studio.gui.training_controller import TrainingState
+from gan_studio.core.runs.folder import RunFolder
+from gan_studio.gui.workers.training import TrainingState
 
 from .helpers import TINY, assert_one_line_error, cli
 

@@ -19,12 +19,12 @@ import pytest
 import torch
 from PySide6.QtWidgets import QMessageBox
 
-from gan_studio.core.checkpoint import load_checkpoint
+from gan_studio.core.runs.checkpoint import load_checkpoint
 from gan_studio.core.events import CheckpointSaved, Finished, FinishReason
-from gan_studio.core.run import RunFolder
-from gan_studio.core.session import TrainingSession
-from gan_studio.core.trainer import Trainer
-from gan_studio.gui.training_controller import TrainingState
+from gan_studio.core.runs.folder import RunFolder
+from gan_studio.core.train.session import TrainingSession
+from gan_studio.core.train.trainer import Trainer
+from gan_studio.gui.workers.training import TrainingState
 
 from .helpers import TINY, cli, temporaries
 
@@ -53,7 +53,7 @@ def metrics_rows(run: Path) -> int:
 WRITER = """
 import os, sys
 import torch
-from gan_studio.core.checkpoint import save_checkpoint
+from gan_studio.core.runs.checkpoint import save_checkpoint
 
 path, weights = sys.argv[1], torch.empty(8 * 2**20)
 for line in sys.stdin:

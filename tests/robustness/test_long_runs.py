@@ -21,7 +21,7 @@ from gan_studio.core.config import DataConfig
 from gan_studio.core.data import load_dataset
 from gan_studio.core.events import EpochEnd, FinishReason
 from gan_studio.core.images import make_grid
-from gan_studio.core.trainer import Trainer
+from gan_studio.core.train.trainer import Trainer
 from gan_studio.gui.widgets.epoch_timeline import EpochTimeline
 from gan_studio.gui.widgets.metrics_plot import MetricsPlot
 

@@ -22,9 +22,9 @@ import torch
 from PIL import Image
 from PySide6.QtWidgets import QMessageBox
 
-from gan_studio.core.checkpoint import load_checkpoint
-from gan_studio.core.run import RunFolder
-from gan_studio.gui.training_controller import TrainingState
+from gan_studio.core.runs.checkpoint import load_checkpoint
+from gan_studio.core.runs.folder import RunFolder
+from gan_studio.gui.workers.training import TrainingState
 
 from .helpers import TINY, assert_one_line_error, cli, temporaries
 

@@ -16,12 +16,12 @@ import pytest
 import torch
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
-from gan_studio.core.checkpoint import load_checkpoint, load_generator
+from gan_studio.core.runs.checkpoint import load_checkpoint, load_generator
 from gan_studio.core.errors import GanStudioError
-from gan_studio.core.export import open_snapshot, regenerate_from_sidecar
-from gan_studio.core.latent import GeneratorSnapshot
-from gan_studio.core.trainer import Trainer
-from gan_studio.gui.training_controller import TrainingState
+from gan_studio.core.export.samples import open_snapshot, regenerate_from_sidecar
+from gan_studio.core.latent.snapshot import GeneratorSnapshot
+from gan_studio.core.train.trainer import Trainer
+from gan_studio.gui.workers.training import TrainingState
 
 from .helpers import TINY, Payload, assert_one_line_error, cli, write_payload
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QMenu, QWidget
 
-from ...core.bookmarks import Bookmark
+from ...core.latent.bookmarks import Bookmark
 
 
 class BookmarkList(QListWidget):

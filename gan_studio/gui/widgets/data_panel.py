@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from ...core.config import BUILTIN_DIGITS, DataConfig
 from ...core.data import ImageDataset
 from ...core.images import make_grid
-from ..dataset_loader import DatasetLoader
+from ..workers.dataset_loader import DatasetLoader
 from .image_view import ImageView
 
 MAX_RECENT = 8

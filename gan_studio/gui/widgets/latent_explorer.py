@@ -7,7 +7,7 @@ point only when it is drawn, so bookmarks keep the point and the psi apart.
 
 Nothing is rendered here: every change computes z (numpy, microseconds) and hands it to the
 :class:`RenderWorker`, which draws the newest request only. Points and paths come from
-``gan_studio.core.latent_paths`` (numpy): no torch operation ever runs on the GUI thread.
+``gan_studio.core.latent.paths`` (numpy): no torch operation ever runs on the GUI thread.
 """
 
 from __future__ import annotations
@@ -19,12 +19,10 @@ import numpy as np
 from PySide6.QtCore import QSignalBlocker, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
-from ...core import (
-    latent_paths,  # numpy only: no torch operation may run on the GUI thread
-)
-from ...core.bookmarks import Bookmark, load_bookmarks, new_bookmark, save_bookmarks
+from ...core.latent import paths as latent_paths  # numpy only: no torch operation may run on the GUI thread
+from ...core.latent.bookmarks import Bookmark, load_bookmarks, new_bookmark, save_bookmarks
 from ...core.errors import GanStudioError
-from ..render_worker import RenderWorker
+from ..workers.render import RenderWorker
 from .explorer_layout import PSI_STEPS, build_explorer_layout
 
 PLACEHOLDER = "Train for one epoch or open a run to explore its generator."
@@ -357,7 +355,7 @@ class LatentExplorer(QWidget):
 
     # -- export ----------------------------------------------------------------------------------
     def export_source(self):
-        from ..export_dialog import ExportSource
+        from ..dialogs.export_dialog import ExportSource
 
         return ExportSource(
             source=self._source, run_dir=self._run_dir, current=self.current_latent(), label=self.current_label(),
@@ -366,7 +364,7 @@ class LatentExplorer(QWidget):
         )
 
     def open_export_dialog(self):
-        from ..export_dialog import ExportDialog
+        from ..dialogs.export_dialog import ExportDialog
 
         if self._export_dialog is not None:
             self._export_dialog.shutdown()
@@ -377,7 +375,7 @@ class LatentExplorer(QWidget):
 
 
 def _run_class_names(run_dir: Path) -> list[str]:
-    from ...core.run import RunFolder
+    from ...core.runs.folder import RunFolder
 
     try:
         names = RunFolder.open(run_dir).info.get("dataset", {}).get("class_names") or []

@@ -6,7 +6,7 @@ import math
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
-from ...terminal import format_duration
+from ...cli.progress import format_duration
 
 
 class TrainingStatus(QWidget):

@@ -1,0 +1,211 @@
+"""The ``gan-studio`` command: sub-commands over the Qt-free core; no sub-command opens the window.
+
+Errors a user can fix (bad input, an unreadable or unwritable file) print as one line and exit
+with status 2; a run that diverges or runs out of memory exits with status 1; Ctrl-C stops training
+at the next step, saves a checkpoint and exits with status 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+from .. import __version__
+from ..core.config import LOSSES, MODEL_ARCHS, PRESETS, SCHEDULES, RunConfig, load_config_file, preset_config, validate
+from ..core.errors import ConfigError, GanStudioError, describe_os_error, is_out_of_memory, out_of_memory_message
+from ..bench.command import add_bench_parser, run_bench
+from .evaluate import add_evaluate_parser, run_evaluate
+from .export import add_export_parser, run_export
+from .judge import add_judge_parser, run_judge
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gan-studio",
+        description="Train a GAN and watch it learn. With no command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"gan-studio {__version__}")
+    parser.add_argument("--self-test", action="store_true", help="open the window, train one short epoch, exit 0 on success")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    train = commands.add_parser("train", help="train a new run", description="Train a new run on the built-in digits or your data.")
+    train.add_argument("--preset", default="default", choices=sorted(PRESETS), help="starting configuration (default: %(default)s)")
+    train.add_argument("--config", type=Path, help="a run config JSON file (e.g. a run's run.json 'config' saved alone)")
+    train.add_argument("--out", type=Path, help="run folder to create (default: a new folder under ./runs)")
+    data = train.add_argument_group("data")
+    data.add_argument("--data", help="image folder, tutorial folder with train.csv, IDX or .npz/.npy file (default: built-in digits)")
+    data.add_argument("--size", type=int, help="image side in pixels")
+    data.add_argument("--channels", type=int, choices=(1, 3), help="1 = grayscale, 3 = RGB")
+    data.add_argument("--limit", type=int, help="use at most this many images")
+    model = train.add_argument_group("model and loss")
+    model.add_argument("--model", choices=sorted(MODEL_ARCHS), help="generator/discriminator architecture")
+    model.add_argument("--width", type=int, help="DCGAN channel width")
+    model.add_argument("--conditional", action="store_true", default=None, help="class-conditional G and D")
+    model.add_argument("--loss", choices=list(LOSSES), help="adversarial loss")
+    model.add_argument("--schedule", choices=list(SCHEDULES), help="player update schedule")
+    model.add_argument("--d-steps", type=int, help="discriminator steps per generator step (alternating)")
+    model.add_argument("--ema", type=float, help="EMA decay of a sampling copy of G (e.g. 0.999)")
+    model.add_argument("--label-smoothing", type=float, help="one-sided label smoothing, e.g. 0.1")
+    optim = train.add_argument_group("optimisation")
+    optim.add_argument("--epochs", type=int, help="number of epochs")
+    optim.add_argument("--batch", type=int, help="batch size")
+    optim.add_argument("--lr", type=float, help="learning rate of both players")
+    optim.add_argument("--lr-g", type=float, help="generator learning rate")
+    optim.add_argument("--lr-d", type=float, help="discriminator learning rate")
+    optim.add_argument("--seed", type=int, help="random seed (same seed, same run on CPU)")
+    optim.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
+    optim.add_argument("--threads", type=int, help="CPU threads (0 = all cores but one)")
+    optim.add_argument("--checkpoint-every", type=int, help="keep a numbered checkpoint every N epochs")
+    train.add_argument("--quiet", action="store_true", help="print only errors and the final line")
+
+    resume = commands.add_parser("resume", help="continue a run from its last checkpoint")
+    resume.add_argument("run", type=Path, help="the run folder")
+    resume.add_argument("--epochs", type=int, help="train this many more epochs (default: to the run's planned end)")
+    resume.add_argument("--quiet", action="store_true")
+
+    sample = commands.add_parser("sample", help="draw samples from a run's generator")
+    sample.add_argument("run", type=Path, help="a run folder or a checkpoint file")
+    sample.add_argument("--n", type=int, default=64, help="how many samples (default: %(default)s)")
+    sample.add_argument("--out", type=Path, required=True, help="a .png file for a grid, or a folder for single PNGs")
+    sample.add_argument("--seed", type=int, default=0, help="noise seed (default: %(default)s)")
+    sample.add_argument("--class", dest="class_index", type=int, help="class to draw (conditional models)")
+
+    add_export_parser(commands)
+    add_evaluate_parser(commands)
+    add_judge_parser(commands)
+    add_bench_parser(commands)
+    commands.add_parser("presets", help="list the presets")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    config = load_config_file(args.config) if args.config else preset_config(args.preset)
+    overrides = {
+        ("data", "source"): args.data,
+        ("data", "image_size"): args.size,
+        ("data", "channels"): args.channels,
+        ("data", "limit"): args.limit,
+        ("model", "arch"): args.model,
+        ("model", "width"): args.width,
+        ("model", "conditional"): args.conditional,
+        ("train", "loss"): args.loss,
+        ("train", "schedule"): args.schedule,
+        ("train", "d_steps"): args.d_steps,
+        ("train", "ema_decay"): args.ema,
+        ("train", "label_smoothing"): args.label_smoothing,
+        ("train", "epochs"): args.epochs,
+        ("train", "batch_size"): args.batch,
+        ("train", "lr_g"): args.lr_g if args.lr_g is not None else args.lr,
+        ("train", "lr_d"): args.lr_d if args.lr_d is not None else args.lr,
+        ("train", "seed"): args.seed,
+        ("train", "device"): args.device,
+        ("train", "threads"): args.threads,
+        ("train", "checkpoint_every"): args.checkpoint_every,
+    }
+    for (section, name), value in overrides.items():
+        if value is not None:
+            setattr(getattr(config, section), name, value)
+    if args.data is not None:
+        config.data.source = str(Path(args.data).expanduser().resolve())
+    validate(config)
+    return config
+
+
+def _train(trainer, quiet: bool) -> int:
+    from ..core.events import Finished, FinishReason
+    from .progress import TerminalProgress
+
+    progress = TerminalProgress(quiet=quiet)
+    interrupted = False
+
+    def on_interrupt(signum, frame):  # first Ctrl-C: stop cleanly; a second one aborts
+        nonlocal interrupted
+        interrupted = True
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        print("\nstopping after this step (Ctrl-C again to abort)...", file=sys.stderr)
+        trainer.commands.stop()
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        result = None
+        for event in trainer.events():
+            progress(event)
+            if isinstance(event, Finished):
+                result = event
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if quiet and result is not None:
+        print(result.message, file=sys.stderr)
+    if result is None or result.reason in (FinishReason.DIVERGED, FinishReason.OUT_OF_MEMORY):
+        return 1
+    return 130 if interrupted else 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from ..core.runs.folder import new_run_name
+    from ..core.train.trainer import Trainer
+
+    config = config_from_args(args)
+    out = args.out if args.out is not None else Path("runs") / new_run_name(config)
+    return _train(Trainer.new(config, out), args.quiet)
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from ..core.train.trainer import Trainer
+
+    if args.epochs is not None and args.epochs < 1:
+        raise ConfigError("--epochs must be at least 1")
+    return _train(Trainer.resume(args.run, extra_epochs=args.epochs), args.quiet)
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from ..core.export.samples import sample_to_files
+
+    written = sample_to_files(args.run, args.n, args.out, seed=args.seed, class_index=args.class_index)
+    print(f"wrote {written}")
+    return 0
+
+
+def cmd_presets(args: argparse.Namespace) -> int:
+    for name, (description, _) in PRESETS.items():
+        print(f"{name:12s} {description}")
+    return 0
+
+
+def open_window(self_test: bool) -> int:
+    from ..gui.app import run_app
+
+    return run_app(self_test=self_test)
+
+
+COMMANDS = {"train": cmd_train, "resume": cmd_resume, "sample": cmd_sample, "export": run_export, "evaluate": run_evaluate,
+            "judge": run_judge, "presets": cmd_presets, "bench": run_bench}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            return open_window(args.self_test)
+        return COMMANDS[args.command](args)
+    except GanStudioError as error:
+        print(f"gan-studio: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # a full disk, a read-only or missing folder: the file and the reason
+        print(f"gan-studio: error: {describe_os_error(error)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("gan-studio: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - out of memory outside a training step (loading, sampling)
+        if not is_out_of_memory(error):
+            raise  # a bug: keep the traceback
+        print(f"gan-studio: error: {out_of_memory_message(error)}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

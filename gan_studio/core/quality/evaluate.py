@@ -1,0 +1,179 @@
+"""Scoring a generator by its samples: shared by the training monitor and ``gan-studio evaluate``.
+
+On the built-in digits (28x28x1) the shipped judge gives FCD, KID, precision, recall and class
+coverage against the held-out digits (``quality.py``). A user's labelled dataset gets the same
+numbers once a judge has been trained for it (``judge_training.py``, found by the dataset's
+fingerprint), against that dataset's held-out split. Any other data gets two pixel-space numbers
+instead: diversity (mean pairwise distance of a batch of fakes) and memorisation (median distance
+of a fake to its nearest training image), each beside the same number for real images, which is
+what a healthy generator should come close to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..config import BUILTIN_DIGITS
+from ..errors import ConfigError, GanStudioError
+from .metrics import ReferenceStats, diversity, evaluate_samples, nearest_train_distance, reference_stats
+from ..models.sampling import render
+
+DEFAULT_SAMPLES = 1000  # the held-out set's size: FCD is only comparable to its floor at equal n
+MIN_SAMPLES = 4  # precision/recall need more than k = 3 neighbours
+SAMPLE_CHUNK = 250  # fakes rendered per forward pass: bounds the activations of a big DCGAN
+DIVERSITY_BATCH = 500  # fakes in the diversity batch: 125k pairs is plenty, 1,000 would cost 4x
+MEMORISATION_TRAIN_LIMIT = 2000  # training images fakes are compared with
+MEMORISATION_BYTES = 100_000_000  # and at most this much float64: 64x64 RGB allows ~1,000
+REAL_REFERENCE_COUNT = 1000  # real images used for the real-data values
+
+JUDGE_METRICS = ("fcd", "kid", "precision", "recall", "modes_covered", "mean_confidence", "fcd_floor", "kid_floor")
+PIXEL_METRICS = ("diversity", "memorisation", "diversity_real", "memorisation_real")
+
+
+def judge_applies(source: str, image_shape: tuple[int, ...]) -> bool:
+    """True where the judge's numbers mean something: the built-in digits at 28x28x1 (C, H, W)."""
+    return source == BUILTIN_DIGITS and tuple(int(v) for v in image_shape) == (1, 28, 28)
+
+
+def sample_images(generator: torch.nn.Module, n: int, seed: int, num_classes: int = 0) -> np.ndarray:
+    """``n`` uint8 samples (N, H, W, C) from noise drawn with a private generator seeded ``seed``.
+
+    The noise is drawn on the CPU with its own torch.Generator, so no random stream of a run in
+    progress moves and every device sees the same z. A conditional generator gets balanced
+    labels (0, 1, ..., k-1, 0, 1, ...).
+    """
+    rng = torch.Generator().manual_seed(int(seed))
+    z = torch.randn(n, generator.z_dim, generator=rng)
+    labels = torch.arange(n) % num_classes if num_classes else None
+    chunks = [
+        render(generator, z[start : start + SAMPLE_CHUNK], None if labels is None else labels[start : start + SAMPLE_CHUNK])
+        for start in range(0, n, SAMPLE_CHUNK)
+    ]
+    return np.concatenate(chunks)
+
+
+@dataclass(frozen=True)
+class PixelReference:
+    """Real images that fakes of data the judge does not know are compared with."""
+
+    train: np.ndarray  # (M, D) float64 in [0, 1]: the memorisation subsample
+    diversity_real: float  # diversity of real images (the same batch size as the fakes')
+    memorisation_real: float  # median distance of a real image to its nearest *other* one in train
+
+
+def _flat(images: np.ndarray) -> np.ndarray:
+    return images.reshape(len(images), -1).astype(np.float64) / 255.0
+
+
+def pixel_reference(images: np.ndarray, seed: int = 0) -> PixelReference:
+    """The subsample and real-data values for uint8 images (N, H, W, C), N >= 2."""
+    count = len(images)
+    if count < 2:
+        raise ValueError("the pixel reference needs at least 2 images")
+    per_image = 8 * int(np.prod(images.shape[1:]))
+    limit = max(2, min(MEMORISATION_TRAIN_LIMIT, MEMORISATION_BYTES // per_image, count))
+    order = np.random.default_rng(seed).permutation(count)
+    train = _flat(images[order[:limit]])
+    probe = train[: min(REAL_REFERENCE_COUNT, limit)]
+    # Leave-one-out: each probe image is in `train` at its own row, which must not count.
+    nearest = np.empty(len(probe))
+    train_sq = np.einsum("ij,ij->i", train, train)
+    for start in range(0, len(probe), 256):
+        x = probe[start : start + 256]
+        sq = np.einsum("ij,ij->i", x, x)[:, None] + train_sq[None, :] - 2.0 * (x @ train.T)
+        rows = np.arange(len(x))
+        sq[rows, start + rows] = np.inf
+        nearest[start : start + len(x)] = np.sqrt(np.clip(sq.min(axis=1), 0.0, None))
+    real_batch = images[order[: min(DIVERSITY_BATCH, count)]]
+    return PixelReference(train, diversity(real_batch), float(np.median(nearest)))
+
+
+def score_samples(
+    images: np.ndarray,
+    judge: bool,
+    pixels: PixelReference | None = None,
+    user_judge: Any = None,
+    reference: ReferenceStats | None = None,
+) -> tuple[dict[str, float], list[int] | None]:
+    """(metrics, class histogram or None) of uint8 fakes (N, H, W, C), N >= MIN_SAMPLES.
+
+    ``judge``: score with a judge, the shipped one, or ``user_judge`` (a UserJudge) with its
+    ``reference`` (quality.reference_stats(user_judge, dataset)); else pixel metrics.
+    """
+    if judge:
+        report = evaluate_samples(images, reference, user_judge)
+        metrics = {name: float(getattr(report, name)) for name in JUDGE_METRICS}
+        return metrics, list(report.class_histogram)
+    metrics = {"diversity": diversity(images[:DIVERSITY_BATCH])}
+    if pixels is not None:
+        metrics["memorisation"] = float(np.median(nearest_train_distance(_flat(images), pixels.train)))
+        metrics["diversity_real"] = pixels.diversity_real
+        metrics["memorisation_real"] = pixels.memorisation_real
+    else:
+        metrics.update(memorisation=float("nan"), diversity_real=float("nan"), memorisation_real=float("nan"))
+    return metrics, None
+
+
+def user_judge_for(dataset: Any) -> Any:
+    """The saved judge of a labelled dataset (a UserJudge), or None: unlabelled, or none trained."""
+    if dataset is None or getattr(dataset, "labels", None) is None:
+        return None
+    from .judge_training import find_judge
+
+    return find_judge(dataset.fingerprint)
+
+
+def evaluate_checkpoint(path: Path, n: int = DEFAULT_SAMPLES, seed: int = 0, dataset: Any = None) -> dict[str, Any]:
+    """Score the generator of a checkpoint (EMA weights when it has them) on ``n`` fresh samples.
+
+    Returns ``{"checkpoint", "epoch", "step", "n", "seed", "judge", "judge_kind", "num_classes",
+    "metrics", "class_histogram"}``; ``judge_kind`` is "builtin", "user" or None (pixel metrics).
+    Data other than the built-in digits needs its images: ``dataset`` (an ImageDataset), or the
+    run's data source is loaded; if that fails, memorisation is NaN. A labelled dataset with a
+    trained judge is scored by it. With the monitor's seed (0) and n, the numbers match the
+    run's quality.csv row for that epoch.
+    """
+    from ..runs.checkpoint import load_generator
+
+    if n < MIN_SAMPLES:
+        raise ConfigError(f"evaluating needs at least {MIN_SAMPLES} samples (got {n})")
+    generator, config, state = load_generator(Path(path))
+    image_shape = tuple(int(v) for v in state["image_shape"])
+    judge = judge_applies(config.data.source, image_shape)
+    images = sample_images(generator, n, seed, int(state.get("num_classes", 0)))
+    pixels, user, reference = None, None, None
+    if not judge:
+        try:
+            if dataset is None:
+                from ..data import load_dataset
+
+                dataset = load_dataset(config.data)
+        except (GanStudioError, OSError, ValueError):
+            dataset = None  # the data moved or is gone: diversity alone
+        user = user_judge_for(dataset)
+        if user is not None:
+            reference = reference_stats(user, dataset)
+            judge = True
+        elif dataset is not None:
+            try:
+                pixels = pixel_reference(dataset.images)
+            except ValueError:
+                pixels = None
+    metrics, histogram = score_samples(images, judge, pixels, user, reference)
+    return {
+        "checkpoint": str(path),
+        "epoch": int(state["epoch"]),
+        "step": int(state["global_step"]),
+        "n": int(n),
+        "seed": int(seed),
+        "judge": judge,
+        "judge_kind": ("user" if user is not None else "builtin") if judge else None,
+        "num_classes": len(histogram) if histogram else 0,
+        "metrics": metrics,
+        "class_histogram": histogram,
+    }

@@ -1,0 +1,1 @@
+"""Dialogs the window opens: export."""
