@@ -7,6 +7,16 @@ from PySide6.QtCore import QSettings
 
 from gan_studio.cli.main import main as cli_main
 from gan_studio.core.config import preset_config
+from gan_studio.gui.workers.jobs import job_threads, shutdown_all
+
+
+@pytest.fixture(autouse=True)
+def every_job_joined():
+    """After each test, whatever its widgets left running is asked to stop and joined: no thread
+    may outlive a test (it would emit into a later test's objects)."""
+    yield
+    assert shutdown_all(30000), f"jobs did not stop: {job_threads()}"
+    assert not job_threads()
 
 
 @pytest.fixture

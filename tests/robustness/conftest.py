@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from tests.core.tiny_runs import train_tiny_run
-from tests.gui.conftest import settings, window  # noqa: F401 - the window fixtures, reused as is
+from tests.gui.conftest import every_job_joined, settings, window  # noqa: F401 - the window fixtures, reused as is
 
 
 @pytest.fixture(scope="session")

@@ -1,29 +1,28 @@
 """Export dialog: grids, single images, animations and generator weights, written off the GUI thread.
 
-The export runs in a plain Python thread that builds its own generator snapshot (torch lives
-there, never on the GUI thread), reports progress through queued signals and polls a cancel flag
-between images. Closing the dialog cancels and joins it. Overwriting asks first, through
+The export runs as a job (workers/jobs.py) that builds its own generator snapshot (torch lives
+in the job's thread, never on the GUI thread), reports its progress and is cancelled between
+images. Closing the dialog cancels and joins it. Overwriting asks first, through
 :meth:`ExportDialog.confirm_overwrite`, which tests replace.
 """
 
 from __future__ import annotations
 
-import threading
-import traceback
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton,
     QVBoxLayout, QWidget,
 )
 
+from ...core.jobs import TaskState
 from ...core.latent.bookmarks import Bookmark
-from ...core.errors import GanStudioError
-from ..workers.background import emit_from_worker
+from ..workers.jobs import Jobs, Latest
 from .export_options import KINDS, ExportOptions
 
 
@@ -53,28 +52,29 @@ def _snapshot(source: tuple[str, Any]):
     return GeneratorSnapshot.from_weights(RunConfig.from_json(config_json), image_shape, num_classes, weights, epoch=epoch)
 
 
+def _export(job, source: tuple[str, Any], task: TaskState) -> object:  # noqa: ANN001 - ExportOptions.job's
+    """The call into the core, in the job's thread: ``job`` writes the files, cancelled between images."""
+    from ...core.export import samples as export
+
+    return job(export, lambda: _snapshot(source), task.set_progress, task.is_cancelled)
+
+
 class ExportDialog(QDialog):
     progressChanged = Signal(int, int)  # done, total
     exportFinished = Signal(object)  # Path, list[Path] or (Path, Path)
     exportFailed = Signal(str)
     exportCancelled = Signal()
 
-    _worker_progress = Signal(int, int, int)  # run id, done, total
-    _worker_done = Signal(int, str, object)  # run id, "finished"/"failed"/"cancelled", payload
-
     def __init__(self, source: ExportSource, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("exportDialog")
         self.setWindowTitle("Export")
         self._source = source
-        self._thread: threading.Thread | None = None
-        self._cancel = threading.Event()
+        self._jobs = Jobs(self)
+        self._export = Latest(self._jobs)  # one export at a time; a newer one drops an older one's result
         self._run_id = 0
         self._path_edited = False
         self._last_progress = (-1, -1)
-        queued = Qt.ConnectionType.QueuedConnection
-        self._worker_progress.connect(self._on_progress, queued)
-        self._worker_done.connect(self._on_done, queued)
 
         self.options = ExportOptions(source, self)
         self.options.kindChanged.connect(self._on_kind)
@@ -163,7 +163,7 @@ class ExportDialog(QDialog):
 
     # -- running ---------------------------------------------------------------------------------
     def is_running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return bool(self._jobs.running())
 
     def start(self) -> bool:
         """Check the path, ask before overwriting, then export in a worker; False when not started."""
@@ -183,27 +183,23 @@ class ExportDialog(QDialog):
             return False
         job = self.options.job(kind, path, force=existing is not None)
         self._run_id += 1
-        self._cancel = threading.Event()
         self._last_progress = (-1, -1)
         self.progress.setRange(0, 0)  # busy until the first report
         self._show("Exporting…")
-        self._thread = threading.Thread(
-            target=self._run, args=(self._run_id, job, self._source.source, self._cancel),
-            name=f"export-{self._run_id}", daemon=True,
-        )
         self._set_running(True)
-        self._thread.start()
+        export = self._export.start(partial(_export, job, self._source.source), name=f"export-{self._run_id}")
+        export.progress.connect(self._on_progress)
+        export.returned.connect(self._on_finished)
+        export.failed.connect(self._on_failed)
+        export.cancelled.connect(self._on_cancelled)
         return True
 
     def cancel(self) -> None:
-        self._cancel.set()
+        self._jobs.stop()
 
     def shutdown(self, timeout_ms: int = 10000) -> bool:
-        """Cancel and join the export thread; True when none is left."""
-        self._cancel.set()
-        if self._thread is not None:
-            self._thread.join(timeout_ms / 1000)
-        return not self.is_running()
+        """Cancel and join the export; True when none is left."""
+        return self._jobs.shutdown(timeout_ms)
 
     def done(self, result: int) -> None:  # noqa: D401 - Qt's name; every way of closing ends here
         self.shutdown()
@@ -220,55 +216,33 @@ class ExportDialog(QDialog):
         self.result_label.setStyleSheet("color: #c0392b" if error else "")
         self.result_label.setText(text)
 
-    # -- the export thread -----------------------------------------------------------------------
-    def _run(self, run_id: int, job, source, cancel: threading.Event) -> None:
-        def progress(done: int, total: int) -> None:
-            emit_from_worker(self._worker_progress, run_id, int(done), int(total))
-
-        try:
-            from ...core.export import samples as export
-
-            result = job(export, lambda: _snapshot(source), progress, cancel.is_set)
-        except Exception as error:  # noqa: BLE001 - every failure must reach the dialog as a message
-            if cancel.is_set() or type(error).__name__ == "ExportCancelled":
-                emit_from_worker(self._worker_done, run_id, "cancelled", None)
-            elif isinstance(error, (GanStudioError, OSError)):
-                message = str(error) if isinstance(error, GanStudioError) else f"cannot write: {error.strerror or error}"
-                emit_from_worker(self._worker_done, run_id, "failed", message)
-            else:
-                traceback.print_exc()
-                emit_from_worker(self._worker_done, run_id, "failed", f"{type(error).__name__}: {error}")
-        else:
-            emit_from_worker(self._worker_done, run_id, "finished", result)
-
-    @Slot(int, int, int)
-    def _on_progress(self, run_id: int, done: int, total: int) -> None:
-        if run_id == self._run_id and (done, total) != self._last_progress:
+    # -- the export's reports ---------------------------------------------------------------------
+    def _on_progress(self, done: int, total: int) -> None:
+        if (done, total) != self._last_progress:
             self._last_progress = (done, total)
             self.progress.setRange(0, max(1, total))
             self.progress.setValue(done)
             self.progressChanged.emit(done, total)
 
-    @Slot(int, str, object)
-    def _on_done(self, run_id: int, outcome: str, payload: object) -> None:
-        if run_id != self._run_id:
-            return
-        if self._thread is not None:
-            self._thread.join()  # it has emitted its last signal: ends at once
+    def _on_finished(self, result: object) -> None:
+        self._ended(1)
+        self._show(_describe_result(result))
+        self.exportFinished.emit(result)
+
+    def _on_cancelled(self) -> None:
+        self._ended(0)
+        self._show("Cancelled. Files written before that are kept.")
+        self.exportCancelled.emit()
+
+    def _on_failed(self, message: str, _details: str) -> None:
+        self._ended(0)
+        self._show(f"Export failed: {message}", error=True)
+        self.exportFailed.emit(message)
+
+    def _ended(self, value: int) -> None:
         self._set_running(False)
         self.progress.setRange(0, 1)
-        if outcome == "finished":
-            self.progress.setValue(1)
-            self._show(_describe_result(payload))
-            self.exportFinished.emit(payload)
-        elif outcome == "cancelled":
-            self.progress.setValue(0)
-            self._show("Cancelled. Files written before that are kept.")
-            self.exportCancelled.emit()
-        else:
-            self.progress.setValue(0)
-            self._show(f"Export failed: {payload}", error=True)
-            self.exportFailed.emit(str(payload))
+        self.progress.setValue(value)
 
 
 def _describe_result(result: object) -> str:

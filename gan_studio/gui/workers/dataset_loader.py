@@ -1,33 +1,38 @@
 """Loads a dataset off the GUI thread; the newest request wins.
 
-Each request runs ``load_dataset`` in its own plain Python thread. A new request cancels the
-previous one cooperatively (the ``cancelled`` callback that the core's loaders poll between
-files); nothing is ever killed. Workers touch no widget: they emit private signals carrying the
-request id, queued to the loader's (GUI) thread, where the id decides whether the result is
-still wanted. Deciding there, not in the worker, closes the race in which a load finishes just
-as a newer one starts: its result is already queued, but no longer current, so it is dropped.
+Each request is a job (jobs.py) that runs ``load_dataset``. A new request cancels the previous
+one cooperatively (the core's loaders poll the cancel flag between files); nothing is ever
+killed. Whether a result is still wanted is decided on the GUI thread, where it arrives: that
+closes the race in which a load finishes just as a newer one starts (its result is already
+queued, but no longer current, so it is dropped). Cancelled loads emit nothing.
 """
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from functools import partial
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from ...core.config import DataConfig
-from ...core.data import load_dataset
+from ...core.data import ImageDataset, load_dataset
 from ...core.errors import GanStudioError
-from .background import WorkerThreads, emit_from_worker
+from ...core.jobs import TaskState, user_message
+from .jobs import Jobs, Latest
 
 THREAD_PREFIX = "dataset-loader"  # worker thread names start with this (tests look for them)
 
 
-@dataclass
-class _Request:
-    id: int
-    config: DataConfig
-    cancel: threading.Event
+def _load(config: DataConfig, task: TaskState) -> ImageDataset:
+    """The call into the core, in the job's thread."""
+    return load_dataset(config, progress=task.set_progress, cancelled=task.is_cancelled)
+
+
+def _failure(source: str, error: BaseException) -> str:
+    """A user's mistake is the loader's own sentence; anything else names the source too."""
+    if isinstance(error, GanStudioError):
+        return user_message(error)
+    return f"could not load {source}: {user_message(error)}"
 
 
 class DatasetLoader(QObject):
@@ -37,87 +42,36 @@ class DatasetLoader(QObject):
     loaded = Signal(object)  # ImageDataset: newest request only
     failed = Signal(str)  # one sentence: newest request only; cancelled loads emit nothing
 
-    # Emitted from worker threads, always queued to this object's thread.
-    _worker_progress = Signal(int, int, int)  # request id, done, total
-    _worker_loaded = Signal(int, object)  # request id, ImageDataset
-    _worker_failed = Signal(int, str)  # request id, message
-
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._next_id = 0
-        self._current: _Request | None = None  # the request whose result is still wanted
-        self._threads = WorkerThreads(THREAD_PREFIX)
-        queued = Qt.ConnectionType.QueuedConnection
-        self._worker_progress.connect(self._on_progress, queued)
-        self._worker_loaded.connect(self._on_loaded, queued)
-        self._worker_failed.connect(self._on_failed, queued)
+        self._jobs = Jobs(self)
+        self._latest = Latest(self._jobs)
 
     def load(self, config: DataConfig) -> int:
         """Start loading ``config`` (cancelling any load in flight); returns the request id."""
-        self.cancel()
         self._next_id += 1
-        # A copy: the caller may change its config while the worker reads this one.
-        request = _Request(self._next_id, replace(config), threading.Event())
-        self._current = request
-        self._threads.start(request.id, self._run, request)
-        return request.id
+        # A copy: the caller may change its config while the job reads this one.
+        config = replace(config)
+        job = self._latest.start(partial(_load, config), name=f"{THREAD_PREFIX}-{self._next_id}",
+                                 describe=partial(_failure, config.source))
+        job.progress.connect(self.progress)
+        job.returned.connect(self.loaded)
+        job.failed.connect(self._on_failed)
+        return self._next_id
 
     def cancel(self) -> None:
         """Ask the load in flight to stop; it will emit nothing."""
-        if self._current is not None:
-            self._current.cancel.set()
-            self._current = None
+        self._latest.cancel()
 
     def is_loading(self) -> bool:
         """True from ``load`` until its result is delivered or it is cancelled."""
-        return self._current is not None
+        return self._latest.pending()
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Cancel and wait for every worker; True when none is left running."""
+        """Cancel and wait for every load; True when none is left running."""
         self.cancel()
-        return self._threads.join(timeout_ms)
+        return self._jobs.shutdown(timeout_ms)
 
-    # -- worker thread -------------------------------------------------------------------------
-
-    def _run(self, request: _Request) -> None:
-        cancel = request.cancel
-
-        def progress(done: int, total: int) -> None:
-            if not cancel.is_set():
-                emit_from_worker(self._worker_progress, request.id, done, total)
-
-        try:
-            dataset = load_dataset(request.config, progress=progress, cancelled=cancel.is_set)
-        except GanStudioError as error:
-            # "loading cancelled" is a DataError too: the is_set check keeps it silent.
-            if not cancel.is_set():
-                emit_from_worker(self._worker_failed, request.id, str(error))
-        except Exception as error:  # a bug in a reader: say so, but never kill the window
-            if not cancel.is_set():
-                message = f"could not load {request.config.source}: {type(error).__name__}: {error}"
-                emit_from_worker(self._worker_failed, request.id, message)
-        else:
-            if not cancel.is_set():
-                emit_from_worker(self._worker_loaded, request.id, dataset)
-
-    # -- GUI thread ----------------------------------------------------------------------------
-
-    def _wanted(self, request_id: int) -> bool:
-        return self._current is not None and self._current.id == request_id
-
-    @Slot(int, int, int)
-    def _on_progress(self, request_id: int, done: int, total: int) -> None:
-        if self._wanted(request_id):
-            self.progress.emit(done, total)
-
-    @Slot(int, object)
-    def _on_loaded(self, request_id: int, dataset: object) -> None:
-        if self._wanted(request_id):
-            self._current = None
-            self.loaded.emit(dataset)
-
-    @Slot(int, str)
-    def _on_failed(self, request_id: int, message: str) -> None:
-        if self._wanted(request_id):
-            self._current = None
-            self.failed.emit(message)
+    def _on_failed(self, message: str, _details: str) -> None:
+        self.failed.emit(message)

@@ -1,27 +1,29 @@
 """Latest-wins rendering of a generator snapshot in a worker thread, for the latent explorer.
 
 The GUI thread sends values (a weights dict, a path, latent arrays) and receives values (uint8
-image arrays, an info dict, principal directions). The worker thread builds the snapshot itself
-(so torch runs only there) and works through at most one pending job of each kind: a new source,
-a render, a direction analysis. A render request that arrives while another is being rendered
-replaces the pending one, so a dragged slider never builds a backlog: frames are dropped, and the
-newest request is always the next one drawn (Qt's mandelbrot example, with a condition variable
-instead of a restart flag).
+image arrays, an info dict, principal directions). The render loop builds the snapshot itself
+(so torch runs only there) and works through at most one pending request of each kind: a new
+source, a render, a direction analysis. A render request that arrives while another is being
+rendered replaces the pending one, so a dragged slider never builds a backlog: frames are
+dropped, and the newest request is always the next one drawn (Qt's mandelbrot example, with a
+condition variable instead of a restart flag).
+
+The loop is a generator run as one long job (jobs.py): it yields each result, which reaches the
+GUI thread through the job's relay; its stop command wakes it up to return.
 """
 
 from __future__ import annotations
 
 import threading
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
-from ...core.errors import GanStudioError
-from .background import emit_from_worker
+from ...core.jobs import TaskState
+from .jobs import Jobs, failure_report
 
 
 @dataclass
@@ -31,15 +33,6 @@ class _Render:
     labels: np.ndarray | None
     tag: object
     generation: int  # how many sources had been asked for when this was requested
-
-
-def describe_error(error: BaseException) -> str:
-    """One sentence: a user's mistake as is, a bug with its type."""
-    if isinstance(error, GanStudioError):
-        return str(error)
-    if isinstance(error, OSError):
-        return f"cannot read {error.filename or 'the file'}: {error.strerror or error}"
-    return f"{type(error).__name__}: {error}"
 
 
 def _default_backend() -> Any:
@@ -52,15 +45,6 @@ def _default_backend() -> Any:
     return SimpleNamespace(GeneratorSnapshot=latent.GeneratorSnapshot, principal_directions=directions.principal_directions)
 
 
-class _Thread(QThread):
-    def __init__(self, target) -> None:
-        super().__init__()
-        self._target = target
-
-    def run(self) -> None:
-        self._target()
-
-
 class RenderWorker(QObject):
     """Owns a render thread and the generator snapshot that lives in it."""
 
@@ -68,12 +52,6 @@ class RenderWorker(QObject):
     sourceReady = Signal(object)  # dict: z_dim, num_classes, image_shape, epoch, source, arch, class_names
     failed = Signal(str)
     directionsReady = Signal(object)  # gan_studio.core.latent.directions.Directions
-
-    # Emitted from the render thread; queued to this object's (GUI) thread.
-    _worker_rendered = Signal(int, object, object)
-    _worker_source = Signal(object)
-    _worker_failed = Signal(str)
-    _worker_directions = Signal(object)
 
     def __init__(self, parent: QObject | None = None, backend: Any = None) -> None:
         """``backend`` stands in for :mod:`gan_studio.core.latent.snapshot` (tests pass fakes)."""
@@ -87,16 +65,10 @@ class RenderWorker(QObject):
         self._has_snapshot = False  # written by the worker under the lock; read by both
         self._next_id = 0
         self._generation = 0
-        self._closed = False
         self.render_count = 0  # renders delivered (tests check the coalescing with it)
-        queued = Qt.ConnectionType.QueuedConnection
-        self._worker_rendered.connect(self._on_rendered, queued)
-        self._worker_source.connect(self._on_source, queued)
-        self._worker_failed.connect(self._on_failed, queued)
-        self._worker_directions.connect(self._on_directions, queued)
-        self._thread = _Thread(self._loop)
-        self._thread.setObjectName("render-worker")
-        self._thread.start()
+        self._jobs = Jobs(self)
+        self._job = self._jobs.start(self._loop, name="render-worker", stop=self._stop_loop)
+        self._job.yielded.connect(self._on_result)
 
     # -- GUI thread: commands ------------------------------------------------------------------
     def set_source_weights(self, config_json: str, image_shape, num_classes: int, weights: dict, epoch: int | None = None) -> None:
@@ -135,16 +107,18 @@ class RenderWorker(QObject):
             return self._has_snapshot
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Stop the thread and wait for it; True when it has ended (idempotent)."""
-        self._closed = True
+        """Stop the loop and wait for it; True when it has ended (idempotent). Nothing more is emitted."""
+        self._job.cancel()
+        return self._jobs.join(timeout_ms)
+
+    def is_running(self) -> bool:
+        return self._job.is_running()
+
+    def _stop_loop(self) -> None:
         with self._cond:
             self._stop = True
             self._pending_source = self._pending_render = self._pending_directions = None
             self._cond.notify()
-        return self._thread.wait(timeout_ms)
-
-    def is_running(self) -> bool:
-        return self._thread.isRunning()
 
     # -- render thread ---------------------------------------------------------------------------
     def _next_job(self) -> tuple[str, Any] | None:
@@ -164,7 +138,9 @@ class RenderWorker(QObject):
                     return "directions", job
                 self._cond.wait()
 
-    def _loop(self) -> None:
+    def _loop(self, task: TaskState):
+        """The job: yields ("source", info), ("rendered", (id, tag, images)), ("directions", found)
+        or ("failed", sentence), one per request, until stopped."""
         backend = self._backend
         snapshot, generation = None, 0
         while (item := self._next_job()) is not None:
@@ -178,20 +154,17 @@ class RenderWorker(QObject):
                     snapshot, generation = self._load(backend, job), job[2]
                     with self._cond:
                         self._has_snapshot = True
-                    emit_from_worker(self._worker_source, self._info(snapshot, job))
+                    result = "source", self._info(snapshot, job)
                 elif kind == "render":
                     if job.z.shape[1] != snapshot.z_dim and job.generation != generation:
                         continue  # asked for the previous generator: stale, not an error
-                    images = snapshot.render(job.z, job.labels)
-                    emit_from_worker(self._worker_rendered, job.id, job.tag, images)
+                    result = "rendered", (job.id, job.tag, snapshot.render(job.z, job.labels))
                 else:
                     k, label = job
-                    emit_from_worker(self._worker_directions, backend.principal_directions(snapshot, k=k, label=label))
+                    result = "directions", backend.principal_directions(snapshot, k=k, label=label)
             except Exception as error:  # noqa: BLE001 - every failure must reach the window as a message
-                message = describe_error(error)
-                if not isinstance(error, (GanStudioError, OSError)):
-                    traceback.print_exc()  # a bug: keep the traceback on the terminal
-                emit_from_worker(self._worker_failed, message)
+                result = "failed", failure_report(error)[0]
+            yield result
 
     @staticmethod
     def _load(backend: Any, job: tuple[str, Any, int]):
@@ -219,23 +192,14 @@ class RenderWorker(QObject):
         }
 
     # -- GUI thread: results -----------------------------------------------------------------------
-    @Slot(int, object, object)
-    def _on_rendered(self, request_id: int, tag: object, images: object) -> None:
-        if not self._closed:
+    def _on_result(self, item: tuple[str, Any]) -> None:
+        kind, value = item
+        if kind == "rendered":
             self.render_count += 1
-            self.rendered.emit(request_id, tag, images)
-
-    @Slot(object)
-    def _on_source(self, info: object) -> None:
-        if not self._closed:
-            self.sourceReady.emit(info)
-
-    @Slot(str)
-    def _on_failed(self, message: str) -> None:
-        if not self._closed:
-            self.failed.emit(message)
-
-    @Slot(object)
-    def _on_directions(self, directions: object) -> None:
-        if not self._closed:
-            self.directionsReady.emit(directions)
+            self.rendered.emit(*value)
+        elif kind == "source":
+            self.sourceReady.emit(value)
+        elif kind == "directions":
+            self.directionsReady.emit(value)
+        else:
+            self.failed.emit(value)

@@ -1,20 +1,23 @@
 """Opening a run folder, and following it while another process (``gan-studio train``) writes it.
 
-All file reading happens in a worker thread; the window receives plain values.
+All file reading happens in a job (jobs.py), a generator that reads the run's history, then,
+when following, polls for what is appended; the window receives plain values. Opening another
+run (or closing this one) cancels the job: the newest request wins.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from ...core.config import RunConfig
-from ...core.errors import GanStudioError
 from ...core.images import load_png
 from ...core.runs.folder import MetricsReader, RunFolder
+from .jobs import Jobs, JobState, Latest
 
 POLL_MS = 1000
 
@@ -53,117 +56,75 @@ def _readable_grids(paths: list[tuple[int, Path]]) -> list[tuple[int, np.ndarray
     return grids
 
 
-class _Reader(QObject):
-    history = Signal(object)
-    metrics = Signal(object)
-    epoch = Signal(int, object)
-    failed = Signal(str)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._run: RunFolder | None = None
-        self._reader: MetricsReader | None = None
-        self._known_epochs: set[int] = set()
-        self._timer: QTimer | None = None
-
-    @Slot(str, bool)
-    def open(self, path: str, follow: bool) -> None:
-        self._stop_timer()
+def _watch(path: Path, follow: bool, task: JobState):
+    """The job: ("history", RunHistory), then, following, ("metrics", columns) and ("epoch", (n, grid))."""
+    run = RunFolder.open(path)
+    reader = MetricsReader(run.metrics_path)
+    metrics = reader.read_new() or run.read_metrics()
+    grids = _readable_grids(run.sample_paths())
+    yield "history", RunHistory(
+        path=run.path,
+        config=run.config,
+        info=run.info,
+        metrics=metrics,
+        grids=grids,
+        epochs=run.read_epochs(),
+        has_checkpoint=run.last_checkpoint() is not None,
+        quality=run.read_quality(),
+        health=run.read_health(),
+    )
+    known_epochs = {epoch for epoch, _ in grids}
+    while follow and not task.wait_cancelled(POLL_MS / 1000):
         try:
-            run = RunFolder.open(Path(path))
-            reader = MetricsReader(run.metrics_path)
-            metrics = reader.read_new() or run.read_metrics()
-            grids = _readable_grids(run.sample_paths())
-            history = RunHistory(
-                path=run.path,
-                config=run.config,
-                info=run.info,
-                metrics=metrics,
-                grids=grids,
-                epochs=run.read_epochs(),
-                has_checkpoint=run.last_checkpoint() is not None,
-                quality=run.read_quality(),
-                health=run.read_health(),
-            )
-        except GanStudioError as error:
-            self.failed.emit(str(error))
-            return
-        except OSError as error:
-            self.failed.emit(f"cannot read the run at {path}: {error.strerror or error}")
-            return
-        self._run, self._reader = run, reader
-        self._known_epochs = {epoch for epoch, _ in grids}
-        self.history.emit(history)
-        if follow:
-            self._timer = QTimer(self)
-            self._timer.timeout.connect(self._poll)
-            self._timer.start(POLL_MS)
-
-    @Slot()
-    def close(self) -> None:
-        self._stop_timer()
-        self._run = self._reader = None
-
-    def _stop_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer.deleteLater()
-            self._timer = None
-
-    @Slot()
-    def _poll(self) -> None:
-        if self._run is None or self._reader is None:
-            return
-        new = self._reader.read_new()
+            new = reader.read_new()
+            samples = run.sample_paths()
+        except OSError:
+            continue  # the writer is replacing a file right now: next poll
         if new is not None:
-            self.metrics.emit(new)
-        for epoch, path in self._run.sample_paths():
-            if epoch not in self._known_epochs:
+            yield "metrics", new
+        for epoch, png in samples:
+            if epoch not in known_epochs:
                 try:
-                    grid = load_png(path)
+                    grid = load_png(png)
                 except OSError:
                     continue  # being written right now: next poll
-                self._known_epochs.add(epoch)
-                self.epoch.emit(epoch, grid)
+                known_epochs.add(epoch)
+                yield "epoch", (epoch, grid)
 
 
 class RunWatcher(QObject):
-    """Reads a run folder in a worker thread; with ``follow`` keeps reporting what is appended."""
+    """Reads a run folder in a job; with ``follow`` keeps reporting what is appended."""
 
     historyLoaded = Signal(object)  # RunHistory
     metricsAppended = Signal(object)  # dict of column arrays, new rows only
     epochAdded = Signal(int, object)  # epoch, grid
     failed = Signal(str)
-    _open = Signal(str, bool)
-    _close = Signal()
-    _close_and_wait = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._thread = QThread()
-        self._thread.setObjectName("run-watcher")
-        self._reader = _Reader()
-        self._reader.moveToThread(self._thread)
-        self._open.connect(self._reader.open)
-        self._close.connect(self._reader.close)
-        # On shutdown the reader must stop its poll timer in its own thread before that thread
-        # ends (a timer cannot be stopped from another thread): block until it has.
-        self._close_and_wait.connect(self._reader.close, Qt.ConnectionType.BlockingQueuedConnection)
-        self._reader.history.connect(self.historyLoaded)
-        self._reader.metrics.connect(self.metricsAppended)
-        self._reader.epoch.connect(self.epochAdded)
-        self._reader.failed.connect(self.failed)
-        self._thread.start()
+        self._jobs = Jobs(self)
+        self._latest = Latest(self._jobs)
 
     def open(self, path: Path, follow: bool = True) -> None:
-        self._open.emit(str(path), follow)
+        job = self._latest.start(partial(_watch, Path(path), follow), name="run-watcher")
+        job.yielded.connect(self._on_read)
+        job.failed.connect(self._on_failed)
 
     def close_run(self) -> None:
-        self._close.emit()
+        self._latest.cancel()
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        if not self._thread.isRunning():
-            return True
-        self._close_and_wait.emit()
-        self._thread.quit()
-        return self._thread.wait(timeout_ms)
+        self.close_run()
+        return self._jobs.shutdown(timeout_ms)
+
+    def _on_read(self, item: tuple[str, object]) -> None:
+        kind, value = item
+        if kind == "history":
+            self.historyLoaded.emit(value)
+        elif kind == "metrics":
+            self.metricsAppended.emit(value)
+        else:
+            self.epochAdded.emit(*value)
+
+    def _on_failed(self, message: str, _details: str) -> None:
+        self.failed.emit(message)

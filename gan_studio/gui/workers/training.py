@@ -1,22 +1,22 @@
-"""Runs the trainer in a worker thread and re-emits its events as typed Qt signals.
+"""Runs the trainer in a job (jobs.py) and re-emits its events as typed Qt signals.
 
-The worker iterates the core trainer's event generator; the GUI thread only sends commands
-(thread-safe, read by the trainer between steps) and receives values (dataclasses with numpy
-payloads). torch is imported in the worker thread, never here, so the window paints before
-torch is loaded and the GUI thread never runs a torch operation.
+The job iterates the core trainer's event generator; the GUI thread only sends commands
+(thread-safe, read by the trainer between steps: pause, stop, save, learning rates) and receives
+values (dataclasses with numpy payloads). torch is imported in the job's thread, never here, so
+the window paints before torch is loaded and the GUI thread never runs a torch operation.
 """
 
 from __future__ import annotations
 
 import enum
-import traceback
+from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
-from ...core.train.commands import TrainerCommands
 from ...core.config import RunConfig
-from ...core.errors import GanStudioError, describe_os_error, is_out_of_memory, out_of_memory_message
+from ...core.jobs import TaskState, user_message
+from ...core.train.commands import TrainerCommands
 from ...core.events import (
     CheckpointSaved,
     EpochEnd,
@@ -29,6 +29,7 @@ from ...core.events import (
     RunStarted,
     StepMetrics,
 )
+from .jobs import Job, Jobs
 
 
 class TrainingState(enum.Enum):
@@ -55,40 +56,20 @@ ALLOWED_ACTIONS: dict[TrainingState, frozenset[str]] = {
 
 def describe_failure(error: BaseException) -> str:
     """One sentence for a dialog: the user's mistake as is, a bug with its type, OOM with advice."""
-    if isinstance(error, GanStudioError):
-        return str(error)
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    if is_out_of_memory(error):
-        return out_of_memory_message(error)
-    if isinstance(error, OSError):
-        return f"Could not write or read {describe_os_error(error)}."
-    return f"Training failed: {type(error).__name__}: {text}"
+    return user_message(error, "Training")
 
 
-class _Worker(QObject):
-    """Lives in the worker thread; runs one trainer from start to end."""
+def _train(make_trainer, task: TaskState):  # noqa: ANN001 - a callable returning a Trainer
+    """The job: build the trainer (torch is imported here, in the job's thread) and run its events.
 
-    event = Signal(object)
-    failed = Signal(str, str)  # message, details (traceback)
-    done = Signal()
-
-    def __init__(self, make_trainer) -> None:
-        super().__init__()
-        self._make_trainer = make_trainer
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            for item in self._make_trainer().events():
-                self.event.emit(item)
-        except Exception as error:  # noqa: BLE001 - every failure must reach the window as a message
-            self.failed.emit(describe_failure(error), traceback.format_exc())
-        finally:
-            self.done.emit()
+    It is stopped by the trainer's own commands, never between two events: a stop saves a
+    checkpoint and then ends the generator.
+    """
+    return (yield from make_trainer().events())
 
 
 class TrainingController(QObject):
-    """Owns the worker thread; start/pause/resume/stop; re-emits the trainer's events."""
+    """Owns the training job; start/pause/resume/stop; re-emits the trainer's events."""
 
     stateChanged = Signal(object)  # TrainingState
     runStarted = Signal(object)  # RunStarted
@@ -104,8 +85,10 @@ class TrainingController(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._state = TrainingState.IDLE
-        self._thread: QThread | None = None
-        self._worker: _Worker | None = None
+        self._jobs = Jobs(self)
+        self._job: Job | None = None
+        self._last_finished: Finished | None = None
+        self._failure: tuple[str, str] | None = None
         # Made here, not by the trainer: a stop pressed while the worker is still loading data
         # must not be lost.
         self._commands = TrainerCommands()
@@ -171,40 +154,29 @@ class TrainingController(QObject):
         self._set_state(TrainingState.STOPPING)
 
     def shutdown(self, timeout_ms: int = 30000) -> bool:
-        """Stop and join the worker (window close, test teardown). True when no thread is left."""
+        """Stop and join the job (window close, test teardown). True when no thread is left."""
         self.stop()
-        thread = self._thread
-        if thread is None:
-            return True
-        finished = thread.wait(timeout_ms)
-        if finished:
-            self._cleanup()
-        return finished
+        return self._jobs.join(timeout_ms)
 
     def is_running(self) -> bool:
-        return self._thread is not None and self._thread.isRunning()
+        return self._job is not None and self._job.is_running()
 
     # -- internals -------------------------------------------------------------------------------
     def _fresh_commands(self) -> TrainerCommands:
-        if self._state.busy or self._thread is not None:
+        if self._state.busy or self._job is not None:
             raise RuntimeError("training is already running")
         self._commands = TrainerCommands()
         return self._commands
 
     def _start(self, make_trainer, run_dir: Path) -> None:
         self.run_dir = run_dir
-        self._thread = QThread()
-        self._thread.setObjectName("training")
-        self._worker = _Worker(make_trainer)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.event.connect(self._on_event)
-        self._worker.failed.connect(self._on_failed)
-        # Direct: the thread's event loop must end even when the GUI loop no longer runs (at exit).
-        self._worker.done.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
-        self._thread.finished.connect(self._on_thread_finished)
+        self._last_finished, self._failure = None, None
         self._set_state(TrainingState.STARTING)
-        self._thread.start()
+        self._job = self._jobs.start(partial(_train, make_trainer), name="training", stop=self._commands.stop,
+                                     describe=describe_failure)
+        self._job.yielded.connect(self._on_event)
+        self._job.failed.connect(self._on_failed)
+        self._job.finished.connect(self._on_job_finished)
 
     @Slot(object)
     def _on_event(self, event) -> None:
@@ -238,24 +210,12 @@ class TrainingController(QObject):
         self._failure = (message, details)
 
     @Slot()
-    def _on_thread_finished(self) -> None:
-        # Emitted once the worker has returned: the thread is done, so it is safe to delete.
-        finished = self.__dict__.pop("_last_finished", None)
-        failure = self.__dict__.pop("_failure", None)
-        self._cleanup()
+    def _on_job_finished(self) -> None:
+        # Delivered once the job's thread has ended.
+        finished, failure = self._last_finished, self._failure
+        self._job, self._last_finished, self._failure = None, None, None
         self._set_state(TrainingState.IDLE)
         if failure is not None:
             self.failed.emit(*failure)
         elif finished is not None:
             self.finished.emit(finished)
-
-    def _cleanup(self) -> None:
-        if self._thread is not None:
-            # `finished` is emitted just before the thread ends: wait (briefly) until it has,
-            # because destroying a running QThread aborts the process.
-            self._thread.wait()
-            self._thread.deleteLater()
-        if self._worker is not None:
-            self._worker.deleteLater()
-        self._thread = None
-        self._worker = None
