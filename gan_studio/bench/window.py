@@ -163,9 +163,9 @@ def child_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--arch", choices=("mlp", "dcgan"), default="mlp")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from ..gui.app import _prepare_environment, create_application
+    from ..gui.app import create_application, prepare_environment
 
-    _prepare_environment()
+    prepare_environment()
     app = create_application()  # noqa: F841 - kept alive for the rounds
     rounds = _WindowRounds(args.threads, args.epochs, args.arch)
     rounds.wait_ready()

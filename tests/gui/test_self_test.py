@@ -7,7 +7,8 @@ import tempfile
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from gan_studio.gui.app import create_application, self_test_window
+from gan_studio.gui.app import create_application
+from gan_studio.gui.self_test import self_test_window
 from gan_studio.gui.main_window import MainWindow
 
 
