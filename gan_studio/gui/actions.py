@@ -1,11 +1,13 @@
-"""The window's commands as QActions: text, shortcut, icon and tooltip in one place."""
+"""The window's commands as QActions (text, shortcut, icon and tooltip in one place), and where
+they appear: the toolbar and the menus."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QStyle, QWidget
+from PySide6.QtWidgets import QMainWindow, QStyle, QToolBar, QWidget
 
 
 @dataclass
@@ -46,3 +48,28 @@ def create_actions(parent: QWidget) -> WindowActions:
         quit=_action(parent, "&Quit", "Quit GAN Studio", [QKeySequence.StandardKey.Quit]),
         about=_action(parent, "&About GAN Studio", "Version and credits", []),
     )
+
+
+def add_toolbar_and_menus(window: QMainWindow, a: WindowActions, show_setup: QAction) -> None:
+    """The training toolbar (its buttons named for tests and assistive technology) and the menus."""
+    toolbar = QToolBar("Training")
+    toolbar.setObjectName("trainingToolbar")
+    toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    for action, name in ((a.train, "trainButton"), (a.pause, "pauseButton"), (a.stop, "stopButton"), (a.save, "saveButton")):
+        toolbar.addAction(action)
+        button = toolbar.widgetForAction(action)
+        button.setObjectName(name)
+        button.setAccessibleName(action.text().replace("&", ""))
+    toolbar.addSeparator()
+    toolbar.addAction(a.open_run)
+    window.addToolBar(toolbar)
+    file_menu = window.menuBar().addMenu("&File")
+    for action in (a.new_run, a.open_run, a.show_run_folder):
+        file_menu.addAction(action)
+    file_menu.addSeparator()
+    file_menu.addAction(a.quit)
+    train_menu = window.menuBar().addMenu("&Training")
+    for action in (a.train, a.pause, a.stop, a.save):
+        train_menu.addAction(action)
+    window.menuBar().addMenu("&View").addAction(show_setup)
+    window.menuBar().addMenu("&Help").addAction(a.about)

@@ -14,16 +14,16 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QTabWidget,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
-from .. import __version__
 from ..core.events import CheckpointSaved, EpochEnd, Finished, FinishReason, HealthWarning, RunStarted, StepMetrics
 from ..core.runs.folder import new_run_name
-from .actions import create_actions
+from .actions import add_toolbar_and_menus, create_actions
+from .dialogs.messages import show_about, show_error
 from .workers.device_probe import DeviceProbe
+from .workers.jobs import stop_jobs
 from .workers.judge import JudgeWorker
 from .workers.run_watcher import RunHistory, RunWatcher
 from .settings import AppSettings
@@ -95,38 +95,13 @@ class MainWindow(QMainWindow):
         self.status = TrainingStatus()
         self.statusBar().addPermanentWidget(self.status, 1)
         self.actions = create_actions(self)
-        self._build_toolbar_and_menus()
+        add_toolbar_and_menus(self, self.actions, self.setup_dock.toggleViewAction())
         self._connect()
         self._restore_settings()
         self._apply_state(TrainingState.IDLE)
         self.devices.start()
 
     # -- construction ----------------------------------------------------------------------------
-    def _build_toolbar_and_menus(self) -> None:
-        a = self.actions
-        toolbar = QToolBar("Training")
-        toolbar.setObjectName("trainingToolbar")
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        for action, name in ((a.train, "trainButton"), (a.pause, "pauseButton"), (a.stop, "stopButton"), (a.save, "saveButton")):
-            toolbar.addAction(action)
-            button = toolbar.widgetForAction(action)
-            button.setObjectName(name)
-            button.setAccessibleName(action.text().replace("&", ""))
-        toolbar.addSeparator()
-        toolbar.addAction(a.open_run)
-        self.addToolBar(toolbar)
-        file_menu = self.menuBar().addMenu("&File")
-        for action in (a.new_run, a.open_run, a.show_run_folder):
-            file_menu.addAction(action)
-        file_menu.addSeparator()
-        file_menu.addAction(a.quit)
-        train_menu = self.menuBar().addMenu("&Training")
-        for action in (a.train, a.pause, a.stop, a.save):
-            train_menu.addAction(action)
-        view_menu = self.menuBar().addMenu("&View")
-        view_menu.addAction(self.setup_dock.toggleViewAction())
-        self.menuBar().addMenu("&Help").addAction(a.about)
-
     def _connect(self) -> None:
         a, c = self.actions, self.controller
         a.train.triggered.connect(self.start_training)
@@ -137,7 +112,7 @@ class MainWindow(QMainWindow):
         a.open_run.triggered.connect(self._choose_run)
         a.show_run_folder.triggered.connect(self._show_run_folder)
         a.quit.triggered.connect(self.close)
-        a.about.triggered.connect(self._about)
+        a.about.triggered.connect(lambda: show_about(self))
         c.stateChanged.connect(self._apply_state)
         c.runStarted.connect(self._on_run_started)
         c.metricsReceived.connect(self._on_metrics)
@@ -358,19 +333,7 @@ class MainWindow(QMainWindow):
             self.page.append_columns(columns["step"].astype("int64"), columns)
 
     def _error(self, title: str, message: str, details: str = "") -> None:
-        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("errorDialog")
-        if details:
-            box.setDetailedText(details)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()  # window-modal, non-blocking: the event loop keeps running
-
-    def _about(self) -> None:
-        QMessageBox.about(
-            self, "About GAN Studio",
-            f"<b>GAN Studio {__version__}</b><p>Train a GAN and watch it learn.</p>"
-            "<p>Built-in digits: MNIST by Yann LeCun, Corinna Cortes and Christopher J.C. Burges, CC BY-SA 3.0.</p>",
-        )
+        show_error(self, title, message, details)
 
     # -- dropping data, closing ------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802
@@ -400,7 +363,8 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def shutdown(self) -> None:
-        """Stop every worker and wait for it: no thread may outlive the window."""
+        """Ask every job to stop, then wait for each: no thread may outlive the window."""
+        stop_jobs(self)  # all at once: the others end while the trainer saves its checkpoint
         self.explorer.shutdown()
         self.controller.shutdown()
         self.watcher.shutdown()

@@ -9,80 +9,23 @@ shows :func:`validate`'s sentence in a red label instead.
 from __future__ import annotations
 
 import copy
-import re
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
-    QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel,
-    QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QAbstractSpinBox, QCheckBox, QComboBox, QFormLayout, QGroupBox, QLabel, QPushButton, QSpinBox, QVBoxLayout,
+    QWidget,
 )
 
 from ...core.config import LOSSES, MODEL_ARCHS, PRESETS, SCHEDULES, RunConfig, preset_config, validate
 from ...core.device import cpu_count  # torch-free: torch is imported lazily there
 from ...core.errors import ConfigError
+from .ladder_spin_box import LadderSpinBox
 
 _LR_LADDER = tuple(m * 10.0**e for e in range(-7, 1) for m in (1, 2, 5))  # 1e-7, 2e-7, 5e-7 ... 1
 _EMA_LADDER = (0.0, 0.9, 0.99, 0.995, 0.999, 0.9995, 0.9999)
-_NUMBER_PREFIX = re.compile(r"[0-9]*\.?[0-9]*(?:[eE][-+]?[0-9]*)?")  # what may still become a number
 _SMOOTHABLE_LOSSES = ("minimax", "saturating", "ns", "ls")  # the losses that use a real target
 _DEVICE_TIPS = {"auto": "CUDA if present, then Apple MPS, then the CPU", "cpu": "The processor"}
-
-
-def _format_float(value: float, scientific: bool) -> str:
-    """2e-4 rather than 0.000200000000; 0.999 rather than 0.999000."""
-    if scientific and 0 < abs(value) < 1e-2:
-        mantissa, exponent = f"{value:.5e}".split("e")
-        return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
-    return f"{value:.6f}".rstrip("0").rstrip(".")
-
-
-class _LadderSpinBox(QDoubleSpinBox):
-    """A float spin box whose arrows walk a ladder of round values (1e-4, 2e-4, 5e-4 ...) and whose
-    text is read as a plain float ("2e-4" or "0.0002"). Values in (minimum, gap) cannot be typed:
-    for the EMA, "off" or at least 0.9 makes sense, 0.3 does not."""
-
-    def __init__(self, ladder: tuple[float, ...], minimum: float, maximum: float, *,
-                 scientific: bool, gap: float = 0.0) -> None:
-        super().__init__()
-        self._scientific, self._gap = scientific, gap
-        self._ladder = tuple(v for v in ladder if minimum <= v <= maximum)
-        self.setDecimals(12)  # Qt rounds every value to this many places: keep 1e-7 exact
-        self.setRange(minimum, maximum)
-
-    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt's name
-        return _format_float(value, self._scientific)
-
-    def valueFromText(self, text: str) -> float:  # noqa: N802 - Qt's name
-        text = text.strip()
-        if self.specialValueText() and text == self.specialValueText():
-            return self.minimum()
-        try:
-            return float(text)
-        except ValueError:
-            return self.value()
-
-    def validate(self, text: str, pos: int) -> object:
-        stripped, special = text.strip(), self.specialValueText()
-        if special and stripped == special:
-            return QValidator.State.Acceptable, text, pos
-        try:
-            value = float(stripped)
-        except ValueError:
-            partial = _NUMBER_PREFIX.fullmatch(stripped) or (special and special.startswith(stripped))
-            return (QValidator.State.Intermediate if partial else QValidator.State.Invalid), text, pos
-        fits = self.minimum() <= value <= self.maximum() and not (self.minimum() < value < self._gap)
-        return (QValidator.State.Acceptable if fits else QValidator.State.Intermediate), text, pos
-
-    def stepBy(self, steps: int) -> None:  # noqa: N802 - Qt's name
-        value = self.value()
-        for _ in range(abs(steps)):  # the relative margin skips the rung the value already is on
-            up = [v for v in self._ladder if v > value * (1 + 1e-9)]
-            down = [v for v in self._ladder if v < value * (1 - 1e-9)]
-            rungs = up[:1] if steps > 0 else down[-1:]
-            value = rungs[0] if rungs else value
-        self.setValue(value)
 
 
 def _set_combo(combo: QComboBox, value: Any) -> None:
@@ -150,8 +93,8 @@ class ConfigForm(QWidget):
         return spin
 
     def _ladder(self, name: str, accessible: str, tip: str, ladder: tuple[float, ...], low: float, high: float,
-                scientific: bool = False, gap: float = 0.0) -> _LadderSpinBox:
-        return self._control(_LadderSpinBox(ladder, low, high, scientific=scientific, gap=gap), name, accessible, tip)
+                scientific: bool = False, gap: float = 0.0) -> LadderSpinBox:
+        return self._control(LadderSpinBox(ladder, low, high, scientific=scientific, gap=gap), name, accessible, tip)
 
     def _combo(self, name: str, accessible: str, tip: str, items: dict[Any, str], tips: dict[Any, str] | None = None,
                notify: bool = True) -> QComboBox:
