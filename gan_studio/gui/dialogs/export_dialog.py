@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ...core.latent.bookmarks import Bookmark
 from ...core.errors import GanStudioError
+from ...core.jobs import Cancelled, TaskState
 from ..workers.background import emit_from_worker
 from .export_options import KINDS, ExportOptions
 
@@ -226,11 +227,11 @@ class ExportDialog(QDialog):
             emit_from_worker(self._worker_progress, run_id, int(done), int(total))
 
         try:
-            from ...core.export import samples as export
+            from ...core import export
 
-            result = job(export, lambda: _snapshot(source), progress, cancel.is_set)
+            result = job(export, lambda: _snapshot(source), TaskState(progress, cancel=cancel))
         except Exception as error:  # noqa: BLE001 - every failure must reach the dialog as a message
-            if cancel.is_set() or type(error).__name__ == "ExportCancelled":
+            if cancel.is_set() or isinstance(error, Cancelled):
                 emit_from_worker(self._worker_done, run_id, "cancelled", None)
             elif isinstance(error, (GanStudioError, OSError)):
                 message = str(error) if isinstance(error, GanStudioError) else f"cannot write: {error.strerror or error}"

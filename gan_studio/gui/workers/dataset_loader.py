@@ -1,8 +1,8 @@
 """Loads a dataset off the GUI thread; the newest request wins.
 
 Each request runs ``load_dataset`` in its own plain Python thread. A new request cancels the
-previous one cooperatively (the ``cancelled`` callback that the core's loaders poll between
-files); nothing is ever killed. Workers touch no widget: they emit private signals carrying the
+previous one cooperatively (the TaskState, holding the request's cancel flag, that the core's
+loaders check between files); nothing is ever killed. Workers touch no widget: they emit private signals carrying the
 request id, queued to the loader's (GUI) thread, where the id decides whether the result is
 still wanted. Deciding there, not in the worker, closes the race in which a load finishes just
 as a newer one starts: its result is already queued, but no longer current, so it is dropped.
@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from ...core.config import DataConfig
 from ...core.data import load_dataset
 from ...core.errors import GanStudioError
+from ...core.jobs import TaskState
 from .background import WorkerThreads, emit_from_worker
 
 THREAD_PREFIX = "dataset-loader"  # worker thread names start with this (tests look for them)
@@ -87,9 +88,9 @@ class DatasetLoader(QObject):
                 emit_from_worker(self._worker_progress, request.id, done, total)
 
         try:
-            dataset = load_dataset(request.config, progress=progress, cancelled=cancel.is_set)
+            dataset = load_dataset(request.config, TaskState(progress, cancel=cancel))
         except GanStudioError as error:
-            # "loading cancelled" is a DataError too: the is_set check keeps it silent.
+            # Cancelled("loading cancelled") is a GanStudioError too: the is_set check keeps it silent.
             if not cancel.is_set():
                 emit_from_worker(self._worker_failed, request.id, str(error))
         except Exception as error:  # a bug in a reader: say so, but never kill the window

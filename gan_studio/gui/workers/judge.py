@@ -20,21 +20,19 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from ...core.config import BUILTIN_DIGITS
 from ...core.errors import GanStudioError
-from ...core.runs.folder import user_judge_exists
+from ...core.jobs import TaskState
+from ...core.quality.judges import choose_judge
 from .background import WorkerThreads, emit_from_worker
 
 THREAD_PREFIX = "judge-worker"  # thread names start with this (tests look for them)
-BUILTIN_SHAPE = (28, 28, 1)  # the shipped judge scores the built-in digits at this shape
 
 
 def judge_info(dataset: Any, root: Path | None = None) -> tuple[bool, bool, str]:
-    """(labelled, has a judge, summary) of an ImageDataset. Hashes the data: call it off the GUI thread."""
-    labelled = dataset.labels is not None
-    builtin = dataset.report.source == BUILTIN_DIGITS and tuple(dataset.images.shape[1:]) == BUILTIN_SHAPE
-    has_judge = builtin or (labelled and user_judge_exists(dataset.fingerprint, root))
-    return labelled, has_judge, dataset.summary()
+    """(a judge could be trained for it (labelled), has a judge, summary) of an ImageDataset.
+    May hash the data: call it off the GUI thread."""
+    choice = choose_judge(dataset.report.source, dataset, root=root)
+    return choice.trainable, choice.scores, dataset.summary()
 
 
 class JudgeWorker(QObject):
@@ -129,9 +127,9 @@ class JudgeWorker(QObject):
             def progress(done: int, total: int) -> None:
                 emit_from_worker(self._worker_progress, request_id, done, total)
 
-            judge = train_judge(dataset, self.epochs, progress, cancel.is_set, root=self.root)
+            judge = train_judge(dataset, self.epochs, TaskState(progress, cancel=cancel), root=self.root)
         except Exception as error:  # noqa: BLE001 - reported, never raised into Qt
-            if cancel.is_set():  # JudgeTrainingCancelled, or whatever stopping mid-batch caused
+            if cancel.is_set():  # Cancelled, or whatever stopping mid-batch caused
                 emit_from_worker(self._worker_cancelled, request_id)
             elif isinstance(error, GanStudioError):
                 emit_from_worker(self._worker_failed, request_id, str(error))

@@ -16,7 +16,6 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from ...core.train.commands import TrainerCommands
 from ...core.config import RunConfig
-from ...core.errors import GanStudioError, describe_os_error, is_out_of_memory, out_of_memory_message
 from ...core.events import (
     CheckpointSaved,
     EpochEnd,
@@ -29,6 +28,7 @@ from ...core.events import (
     RunStarted,
     StepMetrics,
 )
+from ...core.jobs import user_message
 
 
 class TrainingState(enum.Enum):
@@ -53,18 +53,6 @@ ALLOWED_ACTIONS: dict[TrainingState, frozenset[str]] = {
 }
 
 
-def describe_failure(error: BaseException) -> str:
-    """One sentence for a dialog: the user's mistake as is, a bug with its type, OOM with advice."""
-    if isinstance(error, GanStudioError):
-        return str(error)
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    if is_out_of_memory(error):
-        return out_of_memory_message(error)
-    if isinstance(error, OSError):
-        return f"Could not write or read {describe_os_error(error)}."
-    return f"Training failed: {type(error).__name__}: {text}"
-
-
 class _Worker(QObject):
     """Lives in the worker thread; runs one trainer from start to end."""
 
@@ -82,7 +70,7 @@ class _Worker(QObject):
             for item in self._make_trainer().events():
                 self.event.emit(item)
         except Exception as error:  # noqa: BLE001 - every failure must reach the window as a message
-            self.failed.emit(describe_failure(error), traceback.format_exc())
+            self.failed.emit(user_message(error, "Training"), traceback.format_exc())
         finally:
             self.done.emit()
 
