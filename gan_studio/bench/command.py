@@ -42,7 +42,7 @@ class Profile:
     explorer_moves: int
     launches: int
     matmul_n: int
-    hypotheses: bool = False  # re-measure ENVIRONMENT.md's speed-ups (about a minute)
+    hypotheses: bool = False  # re-measure the measured speed-up hypotheses (about a minute)
 
 
 PROFILES = {
@@ -131,7 +131,7 @@ def measure(profile: Profile, threads: int = 0, log=print) -> dict:
     if profile.hypotheses:
         from .hypotheses import measure_hypotheses
 
-        log("ENVIRONMENT.md's hypotheses (step time, variant / baseline)")
+        log("the measured speed-up hypotheses (step time, variant / baseline)")
         figures.update(measure_hypotheses(threads, log=log))
     figures["load_after"] = load_average()
     figures["seconds"] = time.perf_counter() - started

@@ -68,7 +68,9 @@ def measure_explorer_latency(arch: str = "mlp", moves: int = 300, width: int = 6
     from ..core.device import configure_cpu_threads
     from ..gui.widgets.latent_explorer import LatentExplorer
 
-    configure_cpu_threads(1)  # before the first torch op on this thread (see ENVIRONMENT notes)
+    # Before the first torch op on this thread: a multi-threaded op on the main thread first made a
+    # worker thread's training steps 31-36 % slower.
+    configure_cpu_threads(1)
     app = QApplication.instance() or QApplication([])
     config, weights = _weights(arch, width)
     explorer = LatentExplorer()

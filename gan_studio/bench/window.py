@@ -6,7 +6,8 @@ grid and the explorer updating on every epoch. Its GUI thread never runs a torch
 The plain loop runs in the parent (the benchmark's main thread, as a script would). The two
 processes take turns, ABBA, driven through the child's stdin/stdout, so load from elsewhere
 shifts both sides of a round alike. (Putting both in one process would hand each side the
-other's OpenMP thread teams: see ENVIRONMENT.md on worker threads.)
+other's OpenMP thread teams: a worker thread trained 31-36 % slower once the main thread had run a
+multi-threaded torch op.)
 
 A window round is one training run of 1 + E epochs: the first epoch (the worker thread starting,
 first-use costs) is not timed; E whole epochs are, on the GUI thread, from the first epoch's

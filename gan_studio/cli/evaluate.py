@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..core.errors import ConfigError, GanStudioError
+from ..core.formatting import format_value
 
 # (metric key, column title, format) per kind of data.
 JUDGE_COLUMNS = [
@@ -105,7 +106,7 @@ def format_table(results: list[dict[str, Any]]) -> str:
     header = ["checkpoint", "epoch", "step", *(title for _, title, _ in columns)]
     rows = [
         [r["name"], str(r["epoch"]), str(r["step"]),
-         *(_cell(r["metrics"].get(key), fmt.replace("{classes}", str(r.get("num_classes") or 10))) for key, _, fmt in columns)]
+         *(format_value(r["metrics"].get(key), fmt.replace("{classes}", str(r.get("num_classes") or 10))) for key, _, fmt in columns)]
         for r in results
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
@@ -132,8 +133,3 @@ def format_table(results: list[dict[str, Any]]) -> str:
         )
     return "\n".join(lines)
 
-
-def _cell(value: Any, fmt: str) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    return fmt.format(value)

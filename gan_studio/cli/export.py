@@ -14,12 +14,13 @@ from __future__ import annotations
 import argparse
 import math
 import re
-import sys
-import time
 from pathlib import Path
-from typing import TextIO
 
 from ..core.errors import GanStudioError
+from ..core.jobs import TaskState
+from .progress import ProgressBar
+
+BAR_DELAY_S = 0.5  # the bar shows once an export has run this long: a quick one prints only its result
 
 
 def add_export_parser(subparsers) -> argparse.ArgumentParser:
@@ -64,34 +65,8 @@ def parse_grid(text: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-class ProgressBar:
-    """A one-line bar on a terminal, shown only once a job has run for half a second."""
-
-    def __init__(self, label: str, stream: TextIO | None = None, quiet: bool = False, delay_s: float = 0.5) -> None:
-        self.label = label
-        self.stream = stream or sys.stderr
-        self.live = not quiet and self.stream.isatty()
-        self.start = time.monotonic()
-        self.delay_s = delay_s
-        self.shown = False
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.live or (not self.shown and time.monotonic() - self.start < self.delay_s):
-            return
-        self.shown = True
-        width = 24
-        filled = int(width * done / total) if total else width
-        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
 def run_export(args: argparse.Namespace) -> int:
-    from ..core.export import samples as export
+    from ..core import export
     from ..core.latent.snapshot import seed_latent
 
     which = args.checkpoint
@@ -104,13 +79,13 @@ def run_export(args: argparse.Namespace) -> int:
     if args.gif == "progress":
         if not args.run.expanduser().is_dir():
             raise GanStudioError(f"--gif progress needs a run folder; {args.run} is not one")
-        bar = ProgressBar("progress", quiet=args.quiet)
+        bar = ProgressBar(quiet=args.quiet, label="progress", delay_s=BAR_DELAY_S)
         try:
             written = export.export_progress_animation(
-                args.run, args.out, fps=args.fps, scale=args.scale, force=args.force, progress=bar
+                args.run, args.out, fps=args.fps, scale=args.scale, force=args.force, task=TaskState(bar)
             )
         finally:
-            bar.close()
+            bar.clear()
         print(f"wrote {written}")
         return 0
     if args.weights:
@@ -126,14 +101,14 @@ def run_export(args: argparse.Namespace) -> int:
             seed=args.seed, label=args.class_index, psi=args.psi, force=args.force,
         )
     elif args.images is not None:
-        bar = ProgressBar("images", quiet=args.quiet)
+        bar = ProgressBar(quiet=args.quiet, label="images", delay_s=BAR_DELAY_S)
         try:
             export.export_images(
                 snapshot, args.out, args.images, seed=args.seed, label=args.class_index, psi=args.psi,
-                scale=args.scale, force=args.force, progress=bar,
+                scale=args.scale, force=args.force, task=TaskState(bar),
             )
         finally:
-            bar.close()
+            bar.clear()
         written = args.out
     else:  # --gif interp
         from ..core.latent.snapshot import truncate
@@ -141,14 +116,14 @@ def run_export(args: argparse.Namespace) -> int:
         seed_b = args.seed + 1 if args.seed_b is None else args.seed_b
         a = truncate(seed_latent(args.seed, snapshot.z_dim), args.psi)
         b = truncate(seed_latent(seed_b, snapshot.z_dim), args.psi)
-        bar = ProgressBar("frames", quiet=args.quiet)
+        bar = ProgressBar(quiet=args.quiet, label="frames", delay_s=BAR_DELAY_S)
         try:
             written = export.export_interpolation(
                 snapshot, a, b, args.out, frames=args.frames, mode="lerp" if args.lerp else "slerp",
                 fps=args.fps, label=args.class_index, scale=args.scale, force=args.force,
-                loop_back=args.loop_back, progress=bar,
+                loop_back=args.loop_back, task=TaskState(bar),
             )
         finally:
-            bar.close()
+            bar.clear()
     print(f"wrote {written}")
     return 0

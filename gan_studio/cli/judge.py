@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..core.config import BUILTIN_DIGITS, DataConfig
+from ..core.config import DataConfig
 from ..core.errors import ConfigError
-from .progress import format_duration
-
-BAR_WIDTH = 24
+from ..core.formatting import format_duration
+from ..core.jobs import TaskState
+from .progress import ProgressBar
 
 
 def add_judge_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -44,38 +44,6 @@ def add_judge_parser(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
-class ProgressBar:
-    """A live bar on a TTY (the style of gan_studio.cli.progress); nothing when not a TTY or quiet."""
-
-    def __init__(self, stream: TextIO, quiet: bool = False) -> None:
-        self.stream = stream
-        self.live = stream.isatty() and not quiet
-        self.width = 0
-        self.started = time.monotonic()
-        self.label = ""
-
-    def start(self, label: str) -> None:
-        self.label, self.started = label, time.monotonic()
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.live or total <= 0:
-            return
-        share = min(1.0, done / total)
-        filled = int(share * BAR_WIDTH)
-        elapsed = time.monotonic() - self.started
-        eta = elapsed * (1 - share) / share if share > 0 else float("inf")
-        text = f"\r{self.label} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {share:4.0%} {done}/{total}  ETA {format_duration(eta)}"
-        self.width = max(self.width, len(text))
-        self.stream.write(text.ljust(self.width))
-        self.stream.flush()
-
-    def clear(self) -> None:
-        if self.live and self.width:
-            self.stream.write("\r" + " " * self.width + "\r")
-            self.stream.flush()
-            self.width = 0
-
-
 def data_config(args: argparse.Namespace) -> DataConfig:
     if not 16 <= args.size <= 1024:
         raise ConfigError(f"--size must be between 16 and 1024 pixels for a judge (got {args.size})")
@@ -91,23 +59,22 @@ def run_judge(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
     from ..core.data import load_dataset
     from ..core.device import configure_cpu_threads
     from ..core.quality.judge_training import check_trainable, train_judge
+    from ..core.quality.judges import DIGITS, choose_judge
 
     out, err = out or sys.stdout, err or sys.stderr
     config = data_config(args)
-    bar = ProgressBar(err, args.quiet)
-    bar.start("loading")
+    bar = ProgressBar(err, args.quiet, "loading")
     try:
-        dataset = load_dataset(config, progress=bar)
+        dataset = load_dataset(config, TaskState(bar))
     finally:
         bar.clear()
     check_trainable(dataset)  # before the slow part: an unlabelled folder fails in a moment
     threads = configure_cpu_threads(args.threads)
-    if not args.quiet:
-        err.write(f"training a judge on {dataset.summary()} ({threads} CPU thread{'s' if threads != 1 else ''})\n")
+    bar.line(f"training a judge on {dataset.summary()} ({threads} CPU thread{'s' if threads != 1 else ''})")
     bar.start("judge")
     started = time.monotonic()
     try:
-        judge = train_judge(dataset, epochs=args.epochs, progress=bar, seed=args.seed)
+        judge = train_judge(dataset, epochs=args.epochs, task=TaskState(bar), seed=args.seed)
     finally:
         bar.clear()
     held = judge.info.get("heldout_count", 0)
@@ -116,7 +83,7 @@ def run_judge(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
         f"{judge.epochs} epochs in {format_duration(time.monotonic() - started)}\n"
     )
     out.write(f"saved {judge.weights_path}\n")
-    if config.source == BUILTIN_DIGITS and (args.size, args.channels) == (28, 1):
+    if choose_judge(config.source, dataset).kind == DIGITS:
         out.write("note: runs on the built-in digits at 28x28x1 keep using the shipped judge\n")
     else:
         out.write(f"runs on this data at {args.size}x{args.size}x{args.channels} are now scored with it\n")

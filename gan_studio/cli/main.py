@@ -14,7 +14,8 @@ from pathlib import Path
 
 from .. import __version__
 from ..core.config import LOSSES, MODEL_ARCHS, PRESETS, SCHEDULES, RunConfig, load_config_file, preset_config, validate
-from ..core.errors import ConfigError, GanStudioError, describe_os_error, is_out_of_memory, out_of_memory_message
+from ..core.errors import ConfigError, GanStudioError, is_out_of_memory
+from ..core.jobs import user_message
 from ..bench.command import add_bench_parser, run_bench
 from .evaluate import add_evaluate_parser, run_evaluate
 from .export import add_export_parser, run_export
@@ -161,7 +162,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from ..core.export.samples import sample_to_files
+    from ..core.export import sample_to_files
 
     written = sample_to_files(args.run, args.n, args.out, seed=args.seed, class_index=args.class_index)
     print(f"wrote {written}")
@@ -191,11 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             return open_window(args.self_test)
         return COMMANDS[args.command](args)
-    except GanStudioError as error:
-        print(f"gan-studio: error: {error}", file=sys.stderr)
-        return 2
-    except OSError as error:  # a full disk, a read-only or missing folder: the file and the reason
-        print(f"gan-studio: error: {describe_os_error(error)}", file=sys.stderr)
+    except (GanStudioError, OSError) as error:  # a user's mistake; a full disk, a read-only or missing folder
+        print(f"gan-studio: error: {user_message(error, terse=True)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("gan-studio: interrupted", file=sys.stderr)
@@ -203,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - out of memory outside a training step (loading, sampling)
         if not is_out_of_memory(error):
             raise  # a bug: keep the traceback
-        print(f"gan-studio: error: {out_of_memory_message(error)}", file=sys.stderr)
+        print(f"gan-studio: error: {user_message(error)}", file=sys.stderr)
         return 1
 
 

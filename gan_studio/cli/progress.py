@@ -1,9 +1,15 @@
-"""Showing training progress in a terminal: a live bar on a TTY, one line per epoch otherwise."""
+"""Progress in a terminal: the command line's one progress bar, and training's events as lines.
+
+:class:`ProgressBar` is a line redrawn in place on a TTY and nothing on a pipe or with --quiet;
+the lines written through it (``bar.line``) go out unless quiet, the bar cleared first. Training
+(:class:`TerminalProgress`), ``gan-studio judge`` and ``gan-studio export`` all draw with it.
+"""
 
 from __future__ import annotations
 
 import math
 import sys
+import time
 from typing import TextIO
 
 from ..core.events import (
@@ -19,17 +25,68 @@ from ..core.events import (
     RunStarted,
     StepMetrics,
 )
+from ..core.formatting import format_duration, format_speed
 
 SKIPPED_SHOWN = 5  # skipped data files named one per line; the rest are counted in the load report
+BAR_WIDTH = 24  # characters between the brackets
 
 
-def format_duration(seconds: float) -> str:
-    if not math.isfinite(seconds):
-        return "--:--"
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+class ProgressBar:
+    """One live progress line on a terminal: ``label [#####...]  42% 12/30  ETA 00:10``.
+
+    Call it with ``(done, total)`` (it is a TaskState progress callback) or use :meth:`show` for
+    more detail. On a TTY it redraws in place; on a pipe, or quiet, it draws nothing. ``delay_s``:
+    draw only once the job has run that long, so a quick one never flashes a bar.
+    """
+
+    def __init__(self, stream: TextIO | None = None, quiet: bool = False, label: str = "", delay_s: float = 0.0) -> None:
+        self.stream = stream or sys.stderr
+        self.quiet = quiet
+        self.live = self.stream.isatty() and not quiet
+        self.delay_s = delay_s
+        self.label = label
+        self.started = time.monotonic()
+        self._width = 0  # characters the bar takes on screen now (0: none shown)
+
+    def start(self, label: str) -> None:
+        """A new job: its label, and the clock its ETA and delay count from."""
+        self.label, self.started = label, time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        self.show(done, total)
+
+    def show(self, done: int, total: int, *, label: str | None = None, unit: str = "", detail: str = "", eta_s: float | None = None) -> None:
+        """Draw ``done`` of ``total``; ``unit`` goes before the count ("step "), ``detail`` after
+        it; ``eta_s`` replaces the estimate from the time elapsed."""
+        elapsed = time.monotonic() - self.started
+        if not self.live or total <= 0 or elapsed < self.delay_s:
+            return
+        share = min(1.0, done / total)
+        filled = int(share * BAR_WIDTH)
+        if eta_s is None:
+            eta_s = elapsed * (1 - share) / share if share > 0 else math.inf
+        text = (
+            f"\r{self.label if label is None else label} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {share:4.0%} "
+            f"{unit}{done}/{total}{detail}  ETA {format_duration(eta_s)}"
+        )
+        self._width = max(self._width, len(text))
+        self.stream.write(text.ljust(self._width))
+        self.stream.flush()
+
+    def clear(self) -> None:
+        """Erase the bar, if one is shown."""
+        if self.live and self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self.stream.flush()
+            self._width = 0
+
+    def line(self, text: str) -> None:
+        """Write one line (nothing when quiet), clearing the bar first; the bar comes back on the next show."""
+        if self.quiet:
+            return
+        self.clear()
+        self.stream.write(text + "\n")
+        self.stream.flush()
 
 
 def describe_quality(metrics: dict[str, float], num_classes: int = 10) -> str:
@@ -49,12 +106,12 @@ class TerminalProgress:
     """Consumes trainer events and writes progress to ``stream`` (stderr by default)."""
 
     def __init__(self, stream: TextIO | None = None, quiet: bool = False) -> None:
-        self.stream = stream or sys.stderr
-        self.live = self.stream.isatty() and not quiet
+        self.bar = ProgressBar(stream, quiet)
+        self.stream = self.bar.stream
+        self.live = self.bar.live
         self.quiet = quiet
         self.total_steps = 0
         self.last: StepMetrics | None = None
-        self._bar_width = 0
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunStarted):
@@ -93,24 +150,9 @@ class TerminalProgress:
             self._line(f"error: {event.message}" if failed else event.message)
 
     def _bar(self, event: StepMetrics) -> None:
-        done = event.global_step / self.total_steps if self.total_steps else 0.0
-        width = 24
-        filled = int(done * width)
         losses = event.values[-1]
-        text = (
-            f"\repoch {event.epoch} [{'#' * filled}{'.' * (width - filled)}] {done:4.0%} "
-            f"step {event.global_step}/{self.total_steps}  D {losses[0]:.3f} G {losses[1]:.3f}  "
-            f"{event.images_per_s:,.0f} img/s  ETA {format_duration(event.eta_s)}"
-        )
-        self._bar_width = max(self._bar_width, len(text))
-        self.stream.write(text.ljust(self._bar_width))
-        self.stream.flush()
+        detail = f"  D {losses[0]:.3f} G {losses[1]:.3f}  {format_speed(event.images_per_s)}"
+        self.bar.show(event.global_step, self.total_steps, label=f"epoch {event.epoch}", unit="step ", detail=detail, eta_s=event.eta_s)
 
     def _line(self, text: str) -> None:
-        if self.quiet:
-            return
-        if self.live and self._bar_width:
-            self.stream.write("\r" + " " * self._bar_width + "\r")
-            self._bar_width = 0
-        self.stream.write(text + "\n")
-        self.stream.flush()
+        self.bar.line(text)

@@ -32,8 +32,9 @@ class TaskState:
 
     ``progress(done, total)`` is called only when the numbers change, at most every
     ``interval_s`` seconds, and always for the last step (done == total). ``partial(value)``, if
-    given, receives intermediate results (a preview, a reconstruction so far). All methods may be
-    called from any thread.
+    given, receives intermediate results (a preview, a reconstruction so far). A face that already
+    holds a stop flag passes it as ``cancel``: setting that event cancels the job. All methods may
+    be called from any thread.
     """
 
     def __init__(
@@ -41,11 +42,12 @@ class TaskState:
         progress: Callable[[int, int], None] | None = None,
         partial: Callable[[object], None] | None = None,
         interval_s: float = PROGRESS_INTERVAL_S,
+        cancel: threading.Event | None = None,
     ) -> None:
         self._progress = progress
         self._partial = partial
         self._interval_s = interval_s
-        self._cancel = threading.Event()
+        self._cancel = cancel if cancel is not None else threading.Event()
         self._last_report = -float("inf")
         self._last_value: tuple[int, int] | None = None
 
@@ -60,10 +62,11 @@ class TaskState:
 
     def check(self, message: str = "cancelled") -> None:
         """Raise Cancelled(message) if cancel() was called; call it between units of work."""
-        if self._cancel.is_set():
+        if self.is_cancelled():
             raise Cancelled(message)
 
     def set_progress(self, done: int, total: int) -> None:
+        """Report ``done`` of ``total``; throttled as the class says, so call it after every unit."""
         if self._progress is None or (done, total) == self._last_value:
             return
         now = time.monotonic()
@@ -86,19 +89,22 @@ NO_TASK = _NoTask()
 """For callers that want neither progress nor cancellation (it is never cancelled)."""
 
 
-def user_message(error: BaseException, doing: str = "") -> str:
+def user_message(error: BaseException, doing: str = "", *, terse: bool = False) -> str:
     """The one sentence a user sees for ``error``.
 
     A GanStudioError (bad input, a cancelled job) is its own message; out of memory gets the advice
     that usually works; a failed read or write names the file; anything else is a bug, shown with its
     type so it can be reported: ``"{doing} failed: ValueError: ..."``.
+
+    ``terse``: the command line's form, which follows its own "gan-studio: error: " prefix: a
+    failed read or write is just "PATH: reason" there.
     """
     if isinstance(error, GanStudioError):
         return str(error)
     if is_out_of_memory(error):
         return out_of_memory_message(error)
     if isinstance(error, OSError):
-        return f"Could not write or read {describe_os_error(error)}."
+        return describe_os_error(error) if terse else f"Could not write or read {describe_os_error(error)}."
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     detail = f"{type(error).__name__}: {text}" if text else type(error).__name__
     return f"{doing} failed: {detail}" if doing else detail

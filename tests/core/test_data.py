@@ -13,8 +13,9 @@ from PIL import Image
 
 from gan_studio.core.config import DataConfig
 from gan_studio.core.data import ImageDataset, LoadReport, load_dataset, source_kind
-from gan_studio.core.data.dataset import Ticker, priority_order
+from gan_studio.core.data.dataset import priority_order
 from gan_studio.core.errors import DataError
+from gan_studio.core.jobs import Cancelled, TaskState
 
 
 def write_classes(root: Path, per_class: int = 3, classes: str = "ab", size: int = 8) -> None:
@@ -135,45 +136,39 @@ def test_tilde_is_expanded(tmp_path, monkeypatch):
 def test_progress_reports_until_done(tmp_path):
     write_classes(tmp_path, per_class=5)
     calls: list[tuple[int, int]] = []
-    load_dataset(DataConfig(source=str(tmp_path), image_size=8), progress=lambda d, t: calls.append((d, t)))
+    load_dataset(DataConfig(source=str(tmp_path), image_size=8), TaskState(lambda d, t: calls.append((d, t))))
     assert calls and calls[-1] == (10, 10)
     assert all(0 < done <= total == 10 for done, total in calls)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
 
 
-def test_ticker_throttles_progress(monkeypatch):
-    now = [0.0]
-    monkeypatch.setattr(time, "monotonic", lambda: now[0])
-    calls: list[tuple[int, int]] = []
-    ticker = Ticker(lambda d, t: calls.append((d, t)), None)
-    for done in range(1, 101):
-        now[0] += 0.001  # 1 ms per file: 100 files in 0.1 s
-        ticker.tick(done, 100)
-    assert len(calls) <= 4 and calls[-1] == (100, 100)
+class CountingTask(TaskState):
+    """Cancelled from the ``after``-th question on; counts the questions."""
+
+    def __init__(self, after: int, progress=None) -> None:
+        super().__init__(progress)
+        self.after, self.asked = after, 0
+
+    def is_cancelled(self) -> bool:
+        self.asked += 1
+        return self.asked > self.after
 
 
 def test_cancel_stops_folder_loading(tmp_path):
     write_classes(tmp_path, per_class=20)
-    asked: list[int] = []
     seen: list[int] = []
-
-    def cancelled() -> bool:
-        asked.append(1)
-        return len(asked) > 3
-
-    with pytest.raises(DataError, match="loading cancelled"):
-        load_dataset(
-            DataConfig(source=str(tmp_path), image_size=8),
-            progress=lambda d, t: seen.append(d),
-            cancelled=cancelled,
-        )
-    assert len(asked) == 4  # it stopped at the first question answered True
+    task = CountingTask(3, lambda d, t: seen.append(d))
+    with pytest.raises(Cancelled, match="loading cancelled"):
+        load_dataset(DataConfig(source=str(tmp_path), image_size=8), task)
+    assert task.asked == 4  # it stopped at the first question answered True
     assert seen and max(seen) < 40
 
 
 def test_cancel_stops_array_loading():
-    with pytest.raises(DataError, match="loading cancelled"):
-        load_dataset(DataConfig(image_size=32), cancelled=lambda: True)
+    task = TaskState()
+    task.cancel()
+    with pytest.raises(Cancelled, match="loading cancelled"):
+        load_dataset(DataConfig(image_size=32), task)
 
 
 def test_folder_limit_reads_only_what_it_keeps(tmp_path):

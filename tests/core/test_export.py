@@ -10,8 +10,7 @@ from PIL import Image
 
 from gan_studio.cli.main import main
 from gan_studio.core.errors import GanStudioError
-from gan_studio.core.export.samples import (
-    ExportCancelled,
+from gan_studio.core.export import (
     check_writable,
     export_generator_weights,
     export_grid,
@@ -21,6 +20,7 @@ from gan_studio.core.export.samples import (
     regenerate_from_sidecar,
 )
 from gan_studio.core.images import load_png
+from gan_studio.core.jobs import Cancelled, TaskState
 from gan_studio.core.latent.snapshot import GeneratorSnapshot, seed_latent, truncate
 
 from .tiny_runs import train_tiny_run
@@ -66,7 +66,8 @@ def test_grid_has_the_right_size_and_the_samples_of_the_seed(mlp, tmp_path):
 def test_single_images_regenerate_from_their_sidecars(dcgan_run, tmp_path):
     snapshot = GeneratorSnapshot.open(dcgan_run)
     calls = []
-    written = export_images(snapshot, tmp_path / "out", 3, seed=7, label=4, psi=0.7, scale=2, progress=lambda d, t: calls.append((d, t)))
+    every_step = TaskState(lambda d, t: calls.append((d, t)), interval_s=0)  # no throttle: each image is seen
+    written = export_images(snapshot, tmp_path / "out", 3, seed=7, label=4, psi=0.7, scale=2, task=every_step)
     assert [p.name for p in written] == ["sample-0000.png", "sample-0001.png", "sample-0002.png"]
     assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]
     sidecar = json.loads((tmp_path / "out" / "sample-0001.json").read_text())
@@ -108,12 +109,26 @@ def test_targets_are_checked_before_any_work(tmp_path):
 
 def test_cancelling_stops_and_keeps_what_was_written(mlp, tmp_path):
     seen = []
-    with pytest.raises(ExportCancelled):
-        export_images(mlp, tmp_path / "out", 5, progress=lambda d, t: seen.append(d), cancelled=lambda: len(seen) > 2)
+
+    def progress(done: int, total: int) -> None:
+        seen.append(done)
+        if len(seen) > 2:
+            task.cancel()
+
+    task = TaskState(progress, interval_s=0)
+    with pytest.raises(Cancelled, match="export cancelled after 2 of 5"):
+        export_images(mlp, tmp_path / "out", 5, task=task)
     assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == ["sample-0000.png", "sample-0001.png"]
-    with pytest.raises(ExportCancelled):
-        export_interpolation(mlp, seed_latent(0, 8), seed_latent(1, 8), tmp_path / "a.gif", frames=20, cancelled=lambda: True)
+    cancelled = TaskState()
+    cancelled.cancel()
+    with pytest.raises(Cancelled):
+        export_interpolation(mlp, seed_latent(0, 8), seed_latent(1, 8), tmp_path / "a.gif", frames=20, task=cancelled)
     assert not (tmp_path / "a.gif").exists()
+    for export in (lambda: export_grid(mlp, tmp_path / "g.png", 2, 2, task=cancelled),
+                   lambda: export_generator_weights(mlp, tmp_path / "g.safetensors", task=cancelled)):
+        with pytest.raises(Cancelled, match="before it started"):
+            export()
+    assert not (tmp_path / "g.png").exists() and not (tmp_path / "g.safetensors").exists()
 
 
 @pytest.mark.parametrize("name", ["walk.gif", "walk.png", "walk.apng"])

@@ -17,8 +17,8 @@ from gan_studio.core.quality.evaluate import JUDGE_METRICS, evaluate_checkpoint
 from gan_studio.core.events import QualityMeasured
 from gan_studio.core.quality.monitor import QualityMonitor
 from gan_studio.core.quality.judge import Judge, judge_features
+from gan_studio.core.jobs import Cancelled, TaskState
 from gan_studio.core.quality.judge_training import (
-    JudgeTrainingCancelled,
     default_epochs,
     find_judge,
     load_user_judge,
@@ -26,7 +26,8 @@ from gan_studio.core.quality.judge_training import (
 )
 from gan_studio.core.quality.metrics import floor_subset, heldout_counts, heldout_split, reference_stats
 from gan_studio.core.resources import resource_path
-from gan_studio.core.runs.folder import RunFolder, default_judges_dir, user_judge_exists
+from gan_studio.core.quality.judges import default_judges_dir, user_judge_exists
+from gan_studio.core.runs.folder import RunFolder
 from gan_studio.core.train.trainer import Trainer
 
 from .helpers import run_to_end
@@ -46,7 +47,7 @@ def judges(tmp_path, monkeypatch):
 def gray_judge(tmp_path_factory):
     dataset = shape_dataset(size=16, channels=1)
     calls: list[tuple[int, int]] = []
-    judge = train_judge(dataset, epochs=EPOCHS, progress=lambda d, t: calls.append((d, t)), root=tmp_path_factory.mktemp("judges"))
+    judge = train_judge(dataset, epochs=EPOCHS, task=TaskState(lambda d, t: calls.append((d, t))), root=tmp_path_factory.mktemp("judges"))
     return dataset, judge, calls
 
 
@@ -120,9 +121,15 @@ def test_an_rgb_dataset_at_28_pixels(tmp_path):
 
 def test_cancelling_raises_and_writes_nothing(tmp_path):
     calls = []
-    with pytest.raises(JudgeTrainingCancelled, match="cancelled"):
-        train_judge(shape_dataset(), epochs=EPOCHS, progress=lambda d, t: calls.append(d), cancelled=lambda: bool(calls), root=tmp_path)
-    assert isinstance(JudgeTrainingCancelled("x"), GanStudioError)
+
+    def progress(done: int, total: int) -> None:
+        calls.append(done)
+        task.cancel()
+
+    task = TaskState(progress)
+    with pytest.raises(Cancelled, match="cancelled"):
+        train_judge(shape_dataset(), epochs=EPOCHS, task=task, root=tmp_path)
+    assert isinstance(Cancelled("x"), GanStudioError)
     assert calls and not any(tmp_path.iterdir())
 
 

@@ -10,7 +10,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QProgressBar, QToolButton
 
 from gan_studio.core.config import BUILTIN_DIGITS
-from gan_studio.core.errors import DataError
+from gan_studio.core.jobs import NO_TASK, Cancelled
 from gan_studio.gui.workers import dataset_loader
 from gan_studio.gui.workers.dataset_loader import THREAD_PREFIX
 from gan_studio.gui.widgets.data_panel import BUILTIN_TEXT, MAX_RECENT, OPEN_FOLDER, DataPanel
@@ -173,14 +173,14 @@ def slow(monkeypatch):
     release = threading.Event()
     real = dataset_loader.load_dataset
 
-    def load(config, progress=None, cancelled=None):
+    def load(config, task=NO_TASK):
         if config.source != "slow":
-            return real(config, progress, cancelled)
-        progress(2, 10)
-        while not cancelled():  # polls the cancel flag every few ms, as real readers do per file
+            return real(config, task)
+        task.set_progress(2, 10)
+        while not task.is_cancelled():  # polls the cancel flag every few ms, as real readers do per file
             if release.wait(0.005):
                 break
-        raise DataError("loading cancelled")
+        raise Cancelled("loading cancelled")
 
     monkeypatch.setattr(dataset_loader, "load_dataset", load)
     yield

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication
 
 from gan_studio.core.config import BUILTIN_DIGITS, DataConfig
-from gan_studio.core.errors import DataError
+from gan_studio.core.jobs import NO_TASK, Cancelled
 from gan_studio.gui.workers import dataset_loader
 from gan_studio.gui.workers.dataset_loader import THREAD_PREFIX, DatasetLoader
 
@@ -32,21 +32,20 @@ class FakeLoads:
         self.slow_cancelled = threading.Event()
         self.release = threading.Event()  # set by the test to end a slow load that was never cancelled
 
-    def __call__(self, config, progress=None, cancelled=None):
+    def __call__(self, config, task=NO_TASK):
         self.threads[config.source] = threading.current_thread()
         if config.source == "slow":
-            progress(1, 10)
+            task.set_progress(1, 10)
             self.slow_started.set()
             # Wakes every few ms to poll the loader's cancel flag, as the real readers do per file.
-            while not cancelled():
+            while not task.is_cancelled():
                 if self.release.wait(0.005):
                     break
             self.slow_cancelled.set()
-            raise DataError("loading cancelled")
+            raise Cancelled("loading cancelled")
         if config.source == "broken":
             raise ValueError("boom")
-        if progress is not None:
-            progress(3, 3)
+        task.set_progress(3, 3)
         return f"dataset:{config.source}"
 
 

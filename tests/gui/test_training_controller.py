@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from gan_studio.core.events import FinishReason
-from gan_studio.gui.workers.training import ALLOWED_ACTIONS, TrainingController, TrainingState, describe_failure
+from gan_studio.core.jobs import user_message
+from gan_studio.gui.workers.training import ALLOWED_ACTIONS, TrainingController, TrainingState
 
 
 @pytest.fixture
@@ -68,8 +69,9 @@ def test_a_failure_is_reported_as_a_sentence_and_the_controller_is_reusable(qtbo
 
 
 def test_failure_messages():
-    assert "smaller batch" in describe_failure(RuntimeError("CUDA out of memory. Tried to allocate 2 GiB"))
-    assert describe_failure(ValueError("boom")) == "Training failed: ValueError: boom"
+    """What the training worker reports: user_message(error, "Training")."""
+    assert "smaller batch" in user_message(RuntimeError("CUDA out of memory. Tried to allocate 2 GiB"), "Training")
+    assert user_message(ValueError("boom"), "Training") == "Training failed: ValueError: boom"
     error = OSError(28, "No space left on device")
     error.filename = "/runs/x/checkpoints/last.pt"
-    assert describe_failure(error) == "Could not write or read /runs/x/checkpoints/last.pt: No space left on device."
+    assert user_message(error, "Training") == "Could not write or read /runs/x/checkpoints/last.pt: No space left on device."

@@ -12,7 +12,8 @@ import numpy as np
 from PIL import Image
 
 from ..errors import DataError
-from .dataset import ImageDataset, LoadReport, Ticker, limit_indices, map_labels
+from ..jobs import TaskState
+from .dataset import LOADING_CANCELLED, ImageDataset, LoadReport, limit_indices, map_labels, tick
 from .images import fit_square, resample_filter, to_array
 
 _CHUNK = 4096  # images converted at a time, to bound the temporary wide-integer copies
@@ -127,7 +128,7 @@ def check_labels(labels: np.ndarray, count: int, where: str) -> np.ndarray:
 
 
 def from_arrays(
-    arrays: ArraySource, channels: int, size: int, resample: str, limit: int, ticker: Ticker
+    arrays: ArraySource, channels: int, size: int, resample: str, limit: int, task: TaskState
 ) -> ImageDataset:
     """Check, limit and convert arrays into an ImageDataset."""
     images = to_nhwc(arrays.images, arrays.where)
@@ -152,13 +153,13 @@ def from_arrays(
         result = np.empty((len(images), size, size, channels), dtype=np.uint8)
         filter_ = resample_filter(resample)
         for start in range(0, len(images), _CHUNK):
-            ticker.check()
+            task.check(LOADING_CANCELLED)
             chunk = _channels(_to_uint8(images[start : start + _CHUNK], scale), channels)
             if needs_resize:
                 for offset, pixels in enumerate(chunk):
                     image = Image.fromarray(pixels[..., 0] if channels == 1 else pixels, "L" if channels == 1 else "RGB")
                     result[start + offset] = to_array(fit_square(image, size, resample=filter_)[0])
-                    ticker.tick(start + offset + 1, len(images))
+                    tick(task, start + offset + 1, len(images))
             else:
                 result[start : start + len(chunk)] = chunk
     report = LoadReport(

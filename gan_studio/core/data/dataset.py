@@ -6,18 +6,15 @@ Nothing here knows where the images came from: sources hand over uint8 arrays an
 from __future__ import annotations
 
 import hashlib
-import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
-from ..errors import DataError
+from ..jobs import TaskState
 
-Progress = Callable[[int, int], None]
-Cancelled = Callable[[], bool]
+LOADING_CANCELLED = "loading cancelled"  # the Cancelled message of every source
 
 
 @dataclass
@@ -145,38 +142,7 @@ def map_labels(values: np.ndarray, names: list[str] | None = None) -> tuple[np.n
     return np.searchsorted(distinct, values).astype(np.int64), [str(int(v)) for v in distinct]
 
 
-class Ticker:
-    """Reports progress at most ~20 times a second and raises DataError when cancelled."""
-
-    INTERVAL = 0.05  # seconds between progress calls
-
-    def __init__(self, progress: Progress | None, cancelled: Cancelled | None) -> None:
-        self._progress = progress
-        self._cancelled = cancelled
-        self._last = float("-inf")
-        self._sent: tuple[int, int] | None = None
-
-    def check(self) -> None:
-        if self._cancelled is not None and self._cancelled():
-            raise DataError("loading cancelled")
-
-    def tick(self, done: int, total: int) -> None:
-        """Call after each item: checks cancel, and reports when the last report is old enough."""
-        self.check()
-        if self._progress is None:
-            return
-        now = time.monotonic()
-        if now - self._last >= self.INTERVAL or done >= total:
-            self._send(done, total, now)
-
-    def finish(self, done: int, total: int) -> None:
-        """Report the final count, unless that exact report was just made."""
-        if self._progress is not None and self._sent != (done, total):
-            self._send(done, total, time.monotonic())
-
-    def _send(self, done: int, total: int, now: float) -> None:
-        if self._sent == (done, total):
-            return
-        self._last = now
-        self._sent = (done, total)
-        self._progress(done, total)  # type: ignore[misc]
+def tick(task: TaskState, done: int, total: int) -> None:
+    """After each file or image: stop if the load was cancelled, else report progress."""
+    task.check(LOADING_CANCELLED)
+    task.set_progress(done, total)

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
-from .dataset import ImageDataset, LoadReport, Ticker, map_labels
+from ..jobs import TaskState
+from .dataset import ImageDataset, LoadReport, map_labels
 from .images import IMAGE_EXTENSIONS, decode_files, is_image_name
 
 
@@ -37,7 +38,7 @@ def find_images(root: Path, skipped: list[tuple[str, str]]) -> list[tuple[str, .
 
 
 def load_folder(
-    root: Path, source: str, channels: int, size: int, resample: str, limit: int, ticker: Ticker
+    root: Path, source: str, channels: int, size: int, resample: str, limit: int, task: TaskState
 ) -> ImageDataset:
     report = LoadReport(source, "folder", 0)
     found = find_images(root, report.skipped)
@@ -51,7 +52,7 @@ def load_folder(
         number = {name: i for i, name in enumerate(names)}
         labels, names = map_labels(np.array([number[parts[0]] for parts in found], dtype=np.int64), names)
     paths = [str(root.joinpath(*parts)) for parts in found]
-    images, kept_labels = decode_files(paths, labels, channels, size, resample, limit, report, ticker)
+    images, kept_labels = decode_files(paths, labels, channels, size, resample, limit, report, task)
     if len(images) == 0:
         files = [entry for entry in report.skipped if not entry[1].startswith("unreadable folder")]
         first_path, first_reason = (files or report.skipped)[0]

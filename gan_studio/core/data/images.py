@@ -14,7 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image, ImageOps
 
-from .dataset import LoadReport, Ticker, priority_order
+from ..jobs import TaskState
+from .dataset import LoadReport, priority_order, tick
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif")
 # Only these decoders run, whatever a file claims to be: a file named .png that holds EPS data
@@ -165,7 +166,7 @@ def decode_files(
     resample: str,
     limit: int,
     report: LoadReport,
-    ticker: Ticker,
+    task: TaskState,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Decode files into one N x size x size x C array, recording skips and resizes in ``report``.
 
@@ -191,8 +192,8 @@ def decode_files(
             images[len(kept)] = pixels
             kept.append(int(index))
             report.resized += resized
-        ticker.tick(tried, min(count, wanted + skipped))
-    ticker.finish(tried, min(count, wanted + skipped))
+        tick(task, tried, min(count, wanted + skipped))
+    task.set_progress(tried, min(count, wanted + skipped))  # the final count, unless just reported
     positions = np.argsort(kept, kind="stable")
     images = images[: len(kept)][positions]
     kept_index = np.asarray(kept, dtype=np.int64)[positions]

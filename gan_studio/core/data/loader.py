@@ -7,10 +7,11 @@ from pathlib import Path
 
 from ..config import DataConfig
 from ..errors import DataError
+from ..jobs import NO_TASK, TaskState
 from .arrays import read_numpy
 from .builtin import PREFIX, read_builtin
 from .convert import ArraySource, from_arrays
-from .dataset import Cancelled, ImageDataset, Progress, Ticker
+from .dataset import LOADING_CANCELLED, ImageDataset
 from .folder import load_folder
 from .idx import is_idx_name, looks_like_idx, read_idx
 from .images import is_image_name
@@ -49,31 +50,28 @@ def source_kind(source: str) -> str:
     )
 
 
-def load_dataset(
-    config: DataConfig, progress: Progress | None = None, cancelled: Cancelled | None = None
-) -> ImageDataset:
+def load_dataset(config: DataConfig, task: TaskState = NO_TASK) -> ImageDataset:
     """Read ``config.source`` into uint8 images of config.image_size² × config.channels.
 
-    ``progress(done, total)`` is called at most ~20 times a second while files are decoded;
-    when ``cancelled()`` returns True, loading stops with DataError("loading cancelled").
-    Files that cannot be read are skipped and listed in ``dataset.report``; a source with no
-    usable image is a DataError naming the path and the reason.
+    ``task`` hears the progress while files are decoded (or images resized), and once it is
+    cancelled loading stops with Cancelled("loading cancelled") at the next file. Files that
+    cannot be read are skipped and listed in ``dataset.report``; a source with no usable image is
+    a DataError naming the path and the reason.
     """
-    ticker = Ticker(progress, cancelled)
-    ticker.check()
+    task.check(LOADING_CANCELLED)
     kind = source_kind(config.source)
     shape = (config.channels, config.image_size, config.resample, config.limit)
     if kind == "builtin":
-        return from_arrays(read_builtin(config.source.strip()), *shape, ticker)
+        return from_arrays(read_builtin(config.source.strip()), *shape, task)
     path = Path(os.path.expanduser(config.source.strip()))
     if kind == "folder":
-        return load_folder(path, config.source, *shape, ticker)
+        return load_folder(path, config.source, *shape, task)
     if kind == "tutorial-csv":
-        return load_tutorial(path, config.source, *shape, ticker)
+        return load_tutorial(path, config.source, *shape, task)
     arrays: ArraySource
     if kind in ("npz", "npy"):
         arrays = read_numpy(path, config.source)
     else:
         arrays = read_idx(path, config.source)
-    ticker.check()
-    return from_arrays(arrays, *shape, ticker)
+    task.check(LOADING_CANCELLED)
+    return from_arrays(arrays, *shape, task)

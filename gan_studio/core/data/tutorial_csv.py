@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
-from .dataset import ImageDataset, LoadReport, Ticker, map_labels
+from ..jobs import TaskState
+from .dataset import ImageDataset, LoadReport, map_labels
 from .images import decode_files
 
 CSV_NAME = "train.csv"
@@ -56,7 +57,7 @@ def read_rows(csv_path: Path, report: LoadReport) -> list[tuple[int, str, int]]:
 
 
 def load_tutorial(
-    path: Path, source: str, channels: int, size: int, resample: str, limit: int, ticker: Ticker
+    path: Path, source: str, channels: int, size: int, resample: str, limit: int, task: TaskState
 ) -> ImageDataset:
     """``path`` is the folder holding train.csv, or the CSV file itself."""
     csv_path = path / CSV_NAME if path.is_dir() else path
@@ -79,7 +80,7 @@ def load_tutorial(
     labels, names = map_labels(np.array([label for _, label in present], dtype=np.int64))
     paths = [file for file, _ in present]
     before = len(report.skipped)
-    images, kept = decode_files(paths, labels, channels, size, resample, limit, report, ticker)
+    images, kept = decode_files(paths, labels, channels, size, resample, limit, report, task)
     if len(images) == 0:
         first_path, first_reason = report.skipped[before]
         raise DataError(f"none of the {len(paths)} images listed in {csv_path} could be read: {first_path}: {first_reason}")

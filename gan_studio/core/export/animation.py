@@ -16,7 +16,8 @@ from PIL import Image, ImageDraw
 
 from ..atomic import atomic_file
 from ..errors import GanStudioError
-from .common import Cancelled, Progress, _upscale, check_writable, step
+from ..jobs import NO_TASK, TaskState
+from .common import _upscale, check_writable, step
 from ..images import load_png, to_pil
 from ..runs.folder import RunFolder
 
@@ -52,8 +53,7 @@ def export_interpolation(
     scale: int = 4,
     force: bool = False,
     loop_back: bool = True,
-    progress: Progress = None,
-    cancelled: Cancelled = None,
+    task: TaskState = NO_TASK,
 ) -> Path:
     """Animate the generator from latent a to latent b: a GIF for .gif, an APNG for .png/.apng.
 
@@ -74,11 +74,11 @@ def export_interpolation(
     path = interpolation_path(a, b, frames, mode)
     labels = None if label is None else np.full(frames, label, np.int64)
     rendered: list[np.ndarray] = []
-    step(progress, cancelled, 0, frames)
+    step(task, 0, frames)
     for start in range(0, frames, _CHUNK):
         chunk = slice(start, min(start + _CHUNK, frames))
         rendered.extend(snapshot.render(path[chunk], None if labels is None else labels[chunk]))
-        step(progress, cancelled, chunk.stop, frames)
+        step(task, chunk.stop, frames)
     if loop_back:
         rendered += rendered[-2:0:-1]
     save_animation([_upscale(image, scale) for image in rendered], out, kind, fps)
@@ -92,8 +92,7 @@ def export_progress_animation(
     fps: float = 4,
     scale: int = 1,
     force: bool = False,
-    progress: Progress = None,
-    cancelled: Cancelled = None,
+    task: TaskState = NO_TASK,
     stamp: bool = True,
 ) -> Path:
     """Every samples/epoch-*.png of a run in epoch order, one frame each.
@@ -109,13 +108,13 @@ def export_progress_animation(
         raise GanStudioError(f"{run.path} has no epoch samples yet (train at least one epoch)")
     check_writable(out, force)
     images: list[np.ndarray] = []
-    step(progress, cancelled, 0, len(samples))
+    step(task, 0, len(samples))
     for done, (epoch, path) in enumerate(samples, start=1):
         image = load_png(path)
         if images and image.shape != images[0].shape:
             raise GanStudioError(f"{path} is {image.shape[1]}x{image.shape[0]}, unlike the earlier epoch grids")
         images.append(image)
-        step(progress, cancelled, done, len(samples))
+        step(task, done, len(samples))
     frames = [_upscale(image, scale) for image in images]
     if stamp:
         frames = [_stamp(frame, f"epoch {epoch}") for frame, (epoch, _) in zip(frames, samples)]

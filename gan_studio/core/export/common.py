@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import GanStudioError
+from ..jobs import TaskState
 
-Progress = Callable[[int, int], None] | None
-Cancelled = Callable[[], bool] | None
-
-
-class ExportCancelled(GanStudioError):
-    """The export was cancelled; the files written before that stay."""
+CANCELLED_BEFORE_START = "export cancelled before it started"  # a single render or write: nothing kept
 
 
 def check_writable(path: Path, force: bool) -> None:
@@ -32,12 +27,12 @@ def check_writable(path: Path, force: bool) -> None:
         raise GanStudioError(f"cannot write {path.name}: folder {parent} is not writable")
 
 
-def step(progress: Progress, cancelled: Cancelled, done: int, total: int) -> None:
-    """Report progress, then honour a cancellation asked for meanwhile."""
-    if progress is not None:
-        progress(done, total)
-    if cancelled is not None and done < total and cancelled():
-        raise ExportCancelled(f"export cancelled after {done} of {total}")
+def step(task: TaskState, done: int, total: int) -> None:
+    """Report progress, then honour a cancellation asked for meanwhile (Cancelled; the files
+    written before that stay). After the last item there is nothing left to cancel."""
+    task.set_progress(done, total)
+    if done < total:
+        task.check(f"export cancelled after {done} of {total}")
 
 
 def _scale_checked(scale: int) -> int:

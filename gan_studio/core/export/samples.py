@@ -1,9 +1,8 @@
-"""Taking samples away: grids, single images with sidecars that regenerate them, generator weights.
+"""Taking samples away: grids, and single images with sidecars that regenerate them.
 
-Animations (interpolation GIF/APNG, the training-progress movie) live in :mod:`.animation` and
-are re-exported here. Every writer checks its targets before rendering anything, writes each
-file atomically, and takes optional ``progress(done, total)`` and ``cancelled() -> bool``
-callables, so the window can run it in a worker and the command line can draw a bar.
+Every writer checks its targets before rendering anything, writes each file atomically, and takes
+a ``task`` (core.jobs.TaskState) for progress and cancellation, so the window can run it in a
+worker and the command line can draw a bar.
 """
 
 from __future__ import annotations
@@ -15,21 +14,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from .animation import export_interpolation, export_progress_animation  # noqa: F401 - part of this API
-from ..atomic import atomic_path, write_text_atomic
+from ..atomic import write_text_atomic
 from ..errors import GanStudioError
-from .common import (  # noqa: F401
-    Cancelled,
-    ExportCancelled,
-    Progress,
-    _scale_checked,
-    _upscale,
-    check_writable,
-    step,
-)
 from ..images import grid_shape, make_grid, save_png_atomic
+from ..jobs import NO_TASK, TaskState
 from ..latent.paths import seed_latent
-from ..runs.folder import CHECKPOINT_CHOICES, RunFolder, resolve_checkpoint  # noqa: F401 - resolve_checkpoint: part of this API
+from ..runs.folder import CHECKPOINT_CHOICES, resolve_checkpoint
+from .common import CANCELLED_BEFORE_START, _scale_checked, _upscale, check_writable, step
 
 if TYPE_CHECKING:
     from ..latent.snapshot import GeneratorSnapshot
@@ -83,11 +74,13 @@ def export_grid(
     psi: float = 1.0,
     force: bool = False,
     count: int | None = None,
+    task: TaskState = NO_TASK,
 ) -> Path:
     """One PNG of rows x columns samples (the first ``count`` cells when given, the rest blank).
 
     Cell i shows z = seed_latent(seed, z_dim, n)[i] * psi; a conditional model draws ``label``,
-    or classes 0, 1, 2... cycling along the cells when label is None.
+    or classes 0, 1, 2... cycling along the cells when label is None. One render, so ``task``
+    can only cancel it before it starts.
     """
     from ..latent.snapshot import truncate
 
@@ -98,6 +91,7 @@ def export_grid(
     out = Path(out).expanduser()
     check_writable(out, force)
     z, labels = _inputs(snapshot, count or rows * columns, seed, label)
+    task.check(CANCELLED_BEFORE_START)
     images = snapshot.render(truncate(z, psi), labels)
     grid = make_grid(images, rows, columns, padding=padding, background=background, scale=_scale_checked(scale))
     return save_png_atomic(grid, out)
@@ -113,8 +107,7 @@ def export_images(
     psi: float = 1.0,
     scale: int = 1,
     force: bool = False,
-    progress: Progress = None,
-    cancelled: Cancelled = None,
+    task: TaskState = NO_TASK,
 ) -> list[Path]:
     """``count`` single PNGs (sample-0000.png ...) in ``out_dir``, each with a .json sidecar.
 
@@ -139,7 +132,7 @@ def export_images(
     z, labels = _inputs(snapshot, count, seed, label)
     described = _describe(snapshot)
     written = []
-    step(progress, cancelled, 0, count)
+    step(task, 0, count)
     for index, stem in enumerate(stems):
         class_index = None if labels is None else int(labels[index])
         image = snapshot.render_one(truncate(z[index], psi), class_index)
@@ -154,7 +147,7 @@ def export_images(
             **described,
         }
         write_text_atomic(stem.with_suffix(".json"), json.dumps(sidecar, indent=1))
-        step(progress, cancelled, index + 1, count)
+        step(task, index + 1, count)
     return written
 
 
@@ -212,44 +205,3 @@ def sample_to_files(source: Path, count: int, out: Path, seed: int = 0, class_in
     out.parent.mkdir(parents=True, exist_ok=True)
     export_images(snapshot, out, count, seed=seed, label=class_index, force=True)
     return out
-
-
-# -- weights -----------------------------------------------------------------------------------
-
-
-def export_generator_weights(source, out: Path, force: bool = False) -> tuple[Path, Path]:
-    """The sampling generator's weights as ``out`` (.safetensors) plus a .json describing the model.
-
-    ``source``: a run folder, a checkpoint, an export, or a GeneratorSnapshot. The description is
-    also stored in the file's metadata, so a lone .safetensors still loads.
-    """
-    from safetensors.torch import save_file
-
-    from ..latent.snapshot import EXPORT_FORMAT, EXPORT_VERSION, GeneratorSnapshot
-
-    out = Path(out).expanduser()
-    if out.suffix.lower() != ".safetensors":
-        out = out.with_name(out.name + ".safetensors")
-    description = out.with_suffix(".json")
-    check_writable(out, force)
-    check_writable(description, force)
-    snapshot = source if isinstance(source, GeneratorSnapshot) else open_snapshot(source)
-    info = {
-        "format": EXPORT_FORMAT,
-        "version": EXPORT_VERSION,
-        "config": snapshot.config.to_dict(),
-        "image_shape": list(snapshot.image_shape),
-        "num_classes": snapshot.num_classes,
-        "epoch": snapshot.epoch,
-        "class_names": snapshot.class_names,
-    }
-    text = json.dumps(info, indent=2)
-    from safetensors import SafetensorError
-
-    try:
-        with atomic_path(out) as temporary:
-            save_file(snapshot.state_dict(), str(temporary), metadata={EXPORT_FORMAT: text})
-    except SafetensorError as error:  # its I/O errors come as this type
-        raise GanStudioError(f"cannot write {out}: {error}") from None
-    write_text_atomic(description, text)
-    return out, description

@@ -1,9 +1,10 @@
 """Scoring a generator by its samples: shared by the training monitor and ``gan-studio evaluate``.
 
-On the built-in digits (28x28x1) the shipped judge gives FCD, KID, precision, recall and class
-coverage against the held-out digits (``quality.py``). A user's labelled dataset gets the same
-numbers once a judge has been trained for it (``judge_training.py``, found by the dataset's
-fingerprint), against that dataset's held-out split. Any other data gets two pixel-space numbers
+Which judge scores the data is decided by ``judges.choose_judge``: on the built-in digits
+(28x28x1) the shipped judge gives FCD, KID, precision, recall and class coverage against the
+held-out digits (``metrics.py``). A user's labelled dataset gets the same numbers once a judge has
+been trained for it (``judge_training.py``, found by the dataset's fingerprint), against that
+dataset's held-out split. Any other data gets two pixel-space numbers
 instead: diversity (mean pairwise distance of a batch of fakes) and memorisation (median distance
 of a fake to its nearest training image), each beside the same number for real images, which is
 what a healthy generator should come close to.
@@ -18,9 +19,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..config import BUILTIN_DIGITS
 from ..errors import ConfigError, GanStudioError
-from .metrics import ReferenceStats, diversity, evaluate_samples, nearest_train_distance, reference_stats
+from ..jobs import NO_TASK, Cancelled, TaskState
+from .judges import DIGITS, ScoringJudge, choose_judge, data_shape, load_chosen_judge
+from .metrics import ReferenceStats, diversity, evaluate_samples, nearest_train_distance
 from ..models.sampling import render
 
 DEFAULT_SAMPLES = 1000  # the held-out set's size: FCD is only comparable to its floor at equal n
@@ -33,11 +35,6 @@ REAL_REFERENCE_COUNT = 1000  # real images used for the real-data values
 
 JUDGE_METRICS = ("fcd", "kid", "precision", "recall", "modes_covered", "mean_confidence", "fcd_floor", "kid_floor")
 PIXEL_METRICS = ("diversity", "memorisation", "diversity_real", "memorisation_real")
-
-
-def judge_applies(source: str, image_shape: tuple[int, ...]) -> bool:
-    """True where the judge's numbers mean something: the built-in digits at 28x28x1 (C, H, W)."""
-    return source == BUILTIN_DIGITS and tuple(int(v) for v in image_shape) == (1, 28, 28)
 
 
 def sample_images(generator: torch.nn.Module, n: int, seed: int, num_classes: int = 0) -> np.ndarray:
@@ -97,16 +94,17 @@ def score_samples(
     images: np.ndarray,
     judge: bool,
     pixels: PixelReference | None = None,
-    user_judge: Any = None,
+    scorer: ScoringJudge | None = None,
     reference: ReferenceStats | None = None,
 ) -> tuple[dict[str, float], list[int] | None]:
     """(metrics, class histogram or None) of uint8 fakes (N, H, W, C), N >= MIN_SAMPLES.
 
-    ``judge``: score with a judge, the shipped one, or ``user_judge`` (a UserJudge) with its
-    ``reference`` (quality.reference_stats(user_judge, dataset)); else pixel metrics.
+    ``judge``: score with a judge: ``scorer`` (from judges.load_chosen_judge) with its
+    ``reference`` (``scorer.reference(dataset)``), or the shipped one when scorer is None; else
+    pixel metrics.
     """
     if judge:
-        report = evaluate_samples(images, reference, user_judge)
+        report = evaluate_samples(images, reference, scorer)
         metrics = {name: float(getattr(report, name)) for name in JUDGE_METRICS}
         return metrics, list(report.class_histogram)
     metrics = {"diversity": diversity(images[:DIVERSITY_BATCH])}
@@ -119,16 +117,9 @@ def score_samples(
     return metrics, None
 
 
-def user_judge_for(dataset: Any) -> Any:
-    """The saved judge of a labelled dataset (a UserJudge), or None: unlabelled, or none trained."""
-    if dataset is None or getattr(dataset, "labels", None) is None:
-        return None
-    from .judge_training import find_judge
-
-    return find_judge(dataset.fingerprint)
-
-
-def evaluate_checkpoint(path: Path, n: int = DEFAULT_SAMPLES, seed: int = 0, dataset: Any = None) -> dict[str, Any]:
+def evaluate_checkpoint(
+    path: Path, n: int = DEFAULT_SAMPLES, seed: int = 0, dataset: Any = None, task: TaskState = NO_TASK
+) -> dict[str, Any]:
     """Score the generator of a checkpoint (EMA weights when it has them) on ``n`` fresh samples.
 
     Returns ``{"checkpoint", "epoch", "step", "n", "seed", "judge", "judge_kind", "num_classes",
@@ -136,35 +127,42 @@ def evaluate_checkpoint(path: Path, n: int = DEFAULT_SAMPLES, seed: int = 0, dat
     Data other than the built-in digits needs its images: ``dataset`` (an ImageDataset), or the
     run's data source is loaded; if that fails, memorisation is NaN. A labelled dataset with a
     trained judge is scored by it. With the monitor's seed (0) and n, the numbers match the
-    run's quality.csv row for that epoch.
+    run's quality.csv row for that epoch. ``task`` hears the data loading and may cancel between
+    the steps (loading, sampling, scoring).
     """
     from ..runs.checkpoint import load_generator
 
     if n < MIN_SAMPLES:
         raise ConfigError(f"evaluating needs at least {MIN_SAMPLES} samples (got {n})")
     generator, config, state = load_generator(Path(path))
-    image_shape = tuple(int(v) for v in state["image_shape"])
-    judge = judge_applies(config.data.source, image_shape)
+    source = config.data.source
+    choice = choose_judge(source, data_shape(state["image_shape"]))  # the digits need no data
+    task.check()
     images = sample_images(generator, n, seed, int(state.get("num_classes", 0)))
-    pixels, user, reference = None, None, None
-    if not judge:
+    pixels, scorer, reference = None, None, None
+    if not choice.scores:
         try:
             if dataset is None:
                 from ..data import load_dataset
 
-                dataset = load_dataset(config.data)
+                dataset = load_dataset(config.data, task)
+        except Cancelled:
+            raise
         except (GanStudioError, OSError, ValueError):
             dataset = None  # the data moved or is gone: diversity alone
-        user = user_judge_for(dataset)
-        if user is not None:
-            reference = reference_stats(user, dataset)
-            judge = True
-        elif dataset is not None:
-            try:
-                pixels = pixel_reference(dataset.images)
-            except ValueError:
-                pixels = None
-    metrics, histogram = score_samples(images, judge, pixels, user, reference)
+        if dataset is not None:
+            choice = choose_judge(source, dataset)
+    scorer = load_chosen_judge(choice)
+    task.check()
+    if scorer is not None:
+        reference = scorer.reference(dataset)
+    elif dataset is not None:
+        try:
+            pixels = pixel_reference(dataset.images)
+        except ValueError:
+            pixels = None
+    judge = scorer is not None
+    metrics, histogram = score_samples(images, judge, pixels, scorer, reference)
     return {
         "checkpoint": str(path),
         "epoch": int(state["epoch"]),
@@ -172,7 +170,8 @@ def evaluate_checkpoint(path: Path, n: int = DEFAULT_SAMPLES, seed: int = 0, dat
         "n": int(n),
         "seed": int(seed),
         "judge": judge,
-        "judge_kind": ("user" if user is not None else "builtin") if judge else None,
+        # The JSON of `gan-studio evaluate` names the shipped judge "builtin", as it always has.
+        "judge_kind": ("builtin" if scorer.kind == DIGITS else scorer.kind) if scorer is not None else None,
         "num_classes": len(histogram) if histogram else 0,
         "metrics": metrics,
         "class_histogram": histogram,

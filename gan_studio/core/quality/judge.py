@@ -3,7 +3,7 @@
 The shipped judge was trained once by ``resources/tools/train_judge.py`` on the 4,000
 training-split built-in digits and ships as ``resources/judge.safetensors`` (no pickle). For a
 labelled dataset of the user's, ``judge_training.py`` trains the same network on demand. Either
-way ``quality.py`` compares the 128 penultimate features of fakes and of held-out real images.
+way ``metrics.py`` compares the 128 penultimate features of fakes and of held-out real images.
 
 The layout is cheaper than the classic conv32-conv32-pool-conv64-conv64 MNIST net: one conv
 per resolution, and max-pooling before batch norm and ReLU, so both run on a quarter of the
@@ -23,14 +23,15 @@ from safetensors.torch import load_file
 from torch import Tensor, nn
 
 from ..resources import resource_path
+from .judges import DIGITS, DIGITS_SHAPE, SHIPPED_WEIGHTS
 
-WEIGHTS = "judge.safetensors"
+WEIGHTS = SHIPPED_WEIGHTS
 ARCHITECTURE = (
     "conv3x3(C>32)-maxpool2-bn-relu, conv3x3(32>64)-maxpool2-bn-relu, conv3x3(64>128)-maxpool2-bn-relu, "
     "adaptive-maxpool(3x3x128), fc(1152>128)-relu (x feature_scale = features), dropout(0.3), fc(128>K)"
 )
 FEATURE_DIM = 128
-IMAGE_SHAPE = (28, 28, 1)  # the shipped judge's input (H, W, C)
+IMAGE_SHAPE = DIGITS_SHAPE  # the shipped judge's input (H, W, C)
 MIN_SIZE = 16  # three halvings leave 2x2, which the adaptive pool can still bring to 3x3
 
 
@@ -144,3 +145,25 @@ def judge_features(images_uint8_NHWC: np.ndarray, batch: int = 500, device: str 
     ``judge_training.UserJudge.features``, scores its own dataset's shape)."""
     images = check_images(images_uint8_NHWC, IMAGE_SHAPE)
     return model_features(load_judge(device), images, batch)
+
+
+class ShippedJudge:
+    """The shipped judge as ``judges.load_chosen_judge`` hands it out, like a ``UserJudge``: scores
+    (28, 28, 1) digits against the built-in digits' held-out split."""
+
+    kind = DIGITS
+    fingerprint = ""  # not trained for a user's dataset
+    token = "shipped"
+    num_classes = 10
+
+    def features(self, images: np.ndarray, batch: int = 500) -> tuple[np.ndarray, np.ndarray]:
+        return judge_features(images, batch)
+
+    def reference(self, dataset: object = None):
+        """The built-in digits' held-out split (whatever ``dataset`` is), computed once per process."""
+        from .metrics import reference_stats
+
+        return reference_stats()
+
+
+SHIPPED_JUDGE = ShippedJudge()

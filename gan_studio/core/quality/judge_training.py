@@ -4,8 +4,9 @@
 A user's judge is trained on everything but a held-out split (``quality.heldout_split(labels,
 None)``: 10 % of each class, 1 to 100), reports its accuracy on that split, and is saved under
 ``default_judges_dir()/<dataset fingerprint>/`` as ``judge.safetensors`` (no pickle) plus
-``judge.json``. The quality monitor and ``gan-studio evaluate`` find it by the fingerprint a run
-records, and then score that run's samples against the held-out split, like the built-in digits.
+``judge.json``. ``judges.choose_judge`` finds it by the fingerprint a run records, and the quality
+monitor and ``gan-studio evaluate`` then score that run's samples against the held-out split, like
+the built-in digits.
 
 Training draws every random number from its own seeded torch.Generator (weights, order,
 augmentation, dropout) and never from torch's global stream, so it can run beside a GAN being
@@ -35,14 +36,12 @@ from torch import nn
 from ..atomic import atomic_path, write_text_atomic
 from ..data import ImageDataset
 from ..errors import CheckpointError, DataError, GanStudioError
+from ..jobs import NO_TASK, TaskState
 from .judge import ARCHITECTURE, MIN_SIZE, Judge, check_images, judge_from_state, model_features
-from .metrics import heldout_split
-from ..runs.folder import JUDGE_INFO_NAME, JUDGE_WEIGHTS_NAME, default_judges_dir, judge_folder, user_judge_exists
+from .judges import JUDGE_INFO_NAME, JUDGE_WEIGHTS_NAME, USER, judge_folder, user_judge_exists
+from .metrics import ReferenceStats, heldout_split, reference_stats
 
-__all__ = [
-    "JudgeTrainingCancelled", "UserJudge", "default_epochs", "default_judges_dir", "find_judge",
-    "load_user_judge", "train_judge", "user_judge_exists",
-]
+__all__ = ["UserJudge", "default_epochs", "find_judge", "load_user_judge", "train_judge"]
 
 JUDGE_FORMAT = 1
 BATCH = 64
@@ -54,14 +53,7 @@ MIN_PER_CLASS = 10  # images of each class: one held out, the rest to learn from
 # training images that is 10 epochs, which reached 98-99 % on the built-in digits.
 PASS_BUDGET = 45_000 * 28 * 28
 MIN_EPOCHS, MAX_EPOCHS = 3, 30
-PROGRESS_INTERVAL = 0.05  # seconds between progress reports (~20 a second at most)
-
-Progress = Callable[[int, int], None]
-Cancelled = Callable[[], bool]
-
-
-class JudgeTrainingCancelled(GanStudioError):
-    """Training a judge was cancelled; nothing was saved."""
+CANCELLED = "training the judge was cancelled; nothing was saved"
 
 
 # -- the network, its augmentation and the training loop --------------------------------------
@@ -186,6 +178,7 @@ def default_epochs(count: int, image_size: int) -> int:
 class UserJudge:
     """A judge trained on one labelled dataset, loaded for inference (eval mode, frozen)."""
 
+    kind = USER  # a judges.JudgeChoice kind
     model: Judge
     fingerprint: str  # the dataset's ImageDataset.fingerprint
     source: str  # where the data came from, as the user named it
@@ -210,6 +203,10 @@ class UserJudge:
     def features(self, images: np.ndarray, batch: int = 500) -> tuple[np.ndarray, np.ndarray]:
         """(features (N, 128), probabilities (N, num_classes)), float64, of uint8 (N, H, W, C)."""
         return model_features(self.model, check_images(images, self.image_shape), batch)
+
+    def reference(self, dataset: Any) -> ReferenceStats:
+        """The held-out split of ``dataset`` (the one it was trained on), cached per fingerprint."""
+        return reference_stats(self, dataset)
 
 
 def find_judge(dataset_or_fingerprint: ImageDataset | str, root: Path | None = None) -> UserJudge | None:
@@ -269,25 +266,6 @@ def load_user_judge(path: Path | str) -> UserJudge:
 # -- training on demand -------------------------------------------------------------------------
 
 
-class _Reporter:
-    """Progress at most ~20 times a second (and always the last), and cancellation per batch."""
-
-    def __init__(self, progress: Progress | None, cancelled: Cancelled | None) -> None:
-        self.progress, self.cancelled = progress, cancelled
-        self._last = -math.inf
-
-    def check(self) -> None:
-        if self.cancelled is not None and self.cancelled():
-            raise JudgeTrainingCancelled("training the judge was cancelled; nothing was saved")
-
-    def __call__(self, done: int, total: int) -> None:
-        self.check()
-        now = time.monotonic()
-        if self.progress is not None and (done >= total or now - self._last >= PROGRESS_INTERVAL):
-            self._last = now
-            self.progress(done, total)
-
-
 def check_trainable(dataset: ImageDataset) -> None:
     """DataError naming what a judge needs that ``dataset`` lacks."""
     source = dataset.report.source
@@ -311,22 +289,20 @@ def check_trainable(dataset: ImageDataset) -> None:
 def train_judge(
     dataset: ImageDataset,
     epochs: int | None = None,
-    progress: Progress | None = None,
-    cancelled: Cancelled | None = None,
+    task: TaskState = NO_TASK,
     seed: int = 0,
     root: Path | None = None,
 ) -> UserJudge:
     """Train a judge on a labelled ``dataset`` and save it under ``root`` (default_judges_dir()).
 
-    ``progress(done, total)`` counts batches (~20 calls a second at most); when ``cancelled()``
-    returns True, JudgeTrainingCancelled is raised at the next batch and nothing is written.
-    Runs on the calling thread with its torch thread count. Returns the saved, loaded judge.
+    ``task`` hears the batches done; once it is cancelled, Cancelled is raised at the next batch
+    and nothing is written. Runs on the calling thread with its torch thread count. Returns the
+    saved, loaded judge.
     """
     check_trainable(dataset)
     if epochs is not None and epochs < 1:
         raise GanStudioError(f"a judge needs at least one epoch (got {epochs})")
-    reporter = _Reporter(progress, cancelled)
-    reporter.check()
+    task.check(CANCELLED)
     started = time.perf_counter()
     fingerprint = dataset.fingerprint
     labels_np = np.asarray(dataset.labels, dtype=np.int64)
@@ -342,10 +318,15 @@ def train_judge(
     model = new_judge(int(dataset.images.shape[3]), dataset.num_classes, generator)
     # Small data gets smaller batches: at least ~8 steps an epoch, so a few epochs still learn.
     batch = int(min(BATCH, max(16, len(train_idx) // 8)))
-    fit(model, x_train, y_train, epochs, generator, batch=batch, step=reporter)
+
+    def step(done: int, total: int) -> None:
+        task.check(CANCELLED)
+        task.set_progress(done, total)
+
+    fit(model, x_train, y_train, epochs, generator, batch=batch, step=step)
     scale = calibrate_feature_scale(model, x_train)
     held = accuracy(model, x_held, y_held)
-    reporter.check()  # the last chance to cancel: from here the judge is written whole or not at all
+    task.check(CANCELLED)  # the last chance to cancel: from here the judge is written whole or not at all
     seconds = time.perf_counter() - started
 
     folder = judge_folder(fingerprint, root)

@@ -31,14 +31,14 @@ from .evaluate import (
     JUDGE_METRICS,
     PIXEL_METRICS,
     PixelReference,
-    judge_applies,
     pixel_reference,
     sample_images,
     score_samples,
 )
 from ..events import QualityMeasured
+from .judges import choose_judge, data_shape, load_chosen_judge
 from .metrics import ReferenceStats
-from ..runs.folder import CsvAppender, RunFolder, user_judge_exists
+from ..runs.folder import CsvAppender, RunFolder
 
 TARGET_OVERHEAD = 0.08  # evaluation time per training time at the automatic cadence
 # Before the first evaluation has been timed: the judge's ~0.4 s for 1,000 digits on one thread
@@ -64,10 +64,12 @@ class QualityMonitor:
         self.every = every
         self.n = n
         self.fingerprint = str(run.info.get("dataset", {}).get("fingerprint") or "")
-        builtin = judge_applies(session.config.data.source, session.image_shape)
-        # A user's judge: a labelled dataset (not the built-in digits) with a judge saved for it.
-        self.user_judge_wanted = not builtin and self.labels is not None and user_judge_exists(self.fingerprint)
-        self.judge = builtin or self.user_judge_wanted
+        self.judge_choice = choose_judge(
+            session.config.data.source, data_shape(session.image_shape), self.fingerprint, labelled=labels is not None
+        )
+        # A judge saved for this data (a user's labelled dataset): loaded from disk, maybe gone by then.
+        self.user_judge_wanted = self.judge_choice.saved
+        self.judge = self.judge_choice.scores
         recorded = _header(run.quality_path)
         if recorded:  # a resumed run keeps the kind of numbers its quality.csv already holds
             self.judge = "fcd" in recorded
@@ -79,7 +81,7 @@ class QualityMonitor:
         finite = [row["fcd"] for row in run.read_quality() if math.isfinite(row.get("fcd", math.nan))]
         self.best_fcd = min(finite) if finite else math.inf
         self._pixels: PixelReference | None = None
-        self._user_judge: Any = None  # the UserJudge, loaded on the first measurement
+        self._user_judge: Any = None  # the chosen judge (judges.load_chosen_judge), loaded on the first measurement
         self._reference: ReferenceStats | None = None  # its held-out split's features
         self._file: CsvAppender | None = None  # opened on the first row: no empty file if never
 
@@ -138,21 +140,12 @@ class QualityMonitor:
 
     def _prepare(self) -> None:
         # One-off costs, kept out of eval_seconds so they do not slow the cadence for good.
-        if self.user_judge_wanted:
+        if self.judge:
             if self._user_judge is None:
-                from .judge_training import find_judge
-                from .metrics import reference_stats
-
-                self._user_judge = find_judge(self.fingerprint)
+                self._user_judge = load_chosen_judge(self.judge_choice)  # None: unreadable, or none chosen
                 if self._user_judge is not None:
                     data = SimpleNamespace(images=self.images, labels=self.labels, fingerprint=self.fingerprint)
-                    self._reference = reference_stats(self._user_judge, data)  # cached per fingerprint
-        elif self.judge:
-            from .judge import load_judge
-            from .metrics import reference_stats
-
-            load_judge()  # both cached per process
-            reference_stats()
+                    self._reference = self._user_judge.reference(data)  # cached per process and fingerprint
         elif self._pixels is None and len(self.images) >= 2:
             self._pixels = pixel_reference(self.images)
 

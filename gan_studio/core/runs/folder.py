@@ -38,37 +38,15 @@ METRICS_COLUMNS = ("epoch", "step", "time_s", *STEP_METRICS, "lr_g", "lr_d")
 _SAMPLE_NAME = re.compile(r"epoch-(\d+)\.png$")
 
 
-def _data_home() -> Path:
+def data_home() -> Path:
+    """$XDG_DATA_HOME/gan-studio: runs and judges trained for users' data live below it."""
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
     return Path(base) / "gan-studio"
 
 
 def default_runs_dir() -> Path:
     """Where runs go when the user names no folder: $XDG_DATA_HOME/gan-studio/runs."""
-    return _data_home() / "runs"
-
-
-# Judges trained for a user's labelled data (core/judge_training.py) live beside the runs, one
-# folder per dataset fingerprint. Finding one is a file check: the window may ask on its thread.
-JUDGE_WEIGHTS_NAME = "judge.safetensors"
-JUDGE_INFO_NAME = "judge.json"  # written last: a folder without it holds no finished judge
-
-
-def default_judges_dir() -> Path:
-    """Where judges of users' datasets go: $XDG_DATA_HOME/gan-studio/judges/<fingerprint>/."""
-    return _data_home() / "judges"
-
-
-def judge_folder(fingerprint: str, root: Path | None = None) -> Path:
-    return Path(root if root is not None else default_judges_dir()) / fingerprint
-
-
-def user_judge_exists(fingerprint: str, root: Path | None = None) -> bool:
-    """True when a finished judge for the dataset with this fingerprint is saved (no torch)."""
-    if not fingerprint:
-        return False
-    folder = judge_folder(fingerprint, root)
-    return (folder / JUDGE_WEIGHTS_NAME).is_file() and (folder / JUDGE_INFO_NAME).is_file()
+    return data_home() / "runs"
 
 
 def new_run_name(config: RunConfig) -> str:

@@ -54,9 +54,9 @@ def _snapshot(source: tuple[str, Any]):
 
 def _export(job, source: tuple[str, Any], task: TaskState) -> object:  # noqa: ANN001 - ExportOptions.job's
     """The call into the core, in the job's thread: ``job`` writes the files, cancelled between images."""
-    from ...core.export import samples as export
+    from ...core import export
 
-    return job(export, lambda: _snapshot(source), task.set_progress, task.is_cancelled)
+    return job(export, lambda: _snapshot(source), task)
 
 
 class ExportDialog(QDialog):

@@ -1,8 +1,8 @@
 """The export dialog's choices: what to export and how, turned into a job for the export thread.
 
 A job is a closure over plain values (ints, paths, numpy latents): the export thread calls it
-with the core export module, a function that builds the generator snapshot, and the progress and
-cancel callbacks.
+with the core export package, a function that builds the generator snapshot, and the TaskState
+that carries progress and cancellation.
 """
 
 from __future__ import annotations
@@ -152,9 +152,9 @@ class ExportOptions(QWidget):
     def job(self, kind: str, path: Path, force: bool):
         work = self._job(kind, path, force)
 
-        def run(export, snapshot, progress, cancelled):
+        def run(export, snapshot, task):
             path.parent.mkdir(parents=True, exist_ok=True)  # in the export thread: disks can be slow
-            return work(export, snapshot, progress, cancelled)
+            return work(export, snapshot, task)
 
         return run
 
@@ -164,30 +164,30 @@ class ExportOptions(QWidget):
         if kind == "grid":
             rows, columns = self.rows_spin.value(), self.columns_spin.value()
             padding, background = self.padding_spin.value(), self.background_spin.value()
-            return lambda export, snapshot, progress, cancelled: export.export_grid(
+            return lambda export, snapshot, task: export.export_grid(
                 snapshot(), path, rows, columns, scale=scale, padding=padding, background=background,
-                seed=seed, label=label, psi=s.psi, force=force)
+                seed=seed, label=label, psi=s.psi, force=force, task=task)
         if kind == "images":
             count = self.count_spin.value()
-            return lambda export, snapshot, progress, cancelled: export.export_images(
+            return lambda export, snapshot, task: export.export_images(
                 snapshot(), path, count, seed=seed, label=label, psi=s.psi, scale=scale, force=force,
-                progress=progress, cancelled=cancelled)
+                task=task)
         if kind == "interpolation":
             ends = (self._endpoint(self.from_combo, seed), self._endpoint(self.to_combo, seed))
             frames, fps, mode, loop = self.frames_spin.value(), self.fps_spin.value(), self.mode_combo.currentText(), self.loop_check.isChecked()
 
-            def interpolate(export, snapshot, progress, cancelled):
+            def interpolate(export, snapshot, task):
                 from ...core.latent.snapshot import seed_latent, truncate
 
                 generator = snapshot()
                 a, b = (truncate(seed_latent(v, generator.z_dim) if k == "seed" else v, psi) for k, v, psi in ends)
                 return export.export_interpolation(generator, a, b, path, frames=frames, mode=mode, fps=fps, label=label,
-                                                   scale=scale, force=force, loop_back=loop, progress=progress, cancelled=cancelled)
+                                                   scale=scale, force=force, loop_back=loop, task=task)
 
             return interpolate
         if kind == "progress":
             run_dir, fps = s.run_dir, self.progress_fps_spin.value()
-            return lambda export, snapshot, progress, cancelled: export.export_progress_animation(
-                run_dir, path, fps=fps, scale=scale, force=force, progress=progress, cancelled=cancelled)
+            return lambda export, snapshot, task: export.export_progress_animation(
+                run_dir, path, fps=fps, scale=scale, force=force, task=task)
         # weights: exactly the generator the explorer shows (a file on disk, or the training weights)
-        return lambda export, snapshot, progress, cancelled: export.export_generator_weights(snapshot(), path, force=force)
+        return lambda export, snapshot, task: export.export_generator_weights(snapshot(), path, force=force, task=task)

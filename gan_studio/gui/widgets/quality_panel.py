@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.events import HealthWarning, QualityMeasured
+from ...core.formatting import format_value
 from .metrics_plot import MetricsPlot, apply_plot_style
 
 FCD_CURVES = [("fcd", "FCD", "#1f77b4")]
@@ -386,4 +387,4 @@ class QualityPanel(QWidget):
 
 
 def _fmt(value: Any, fmt: str) -> str:
-    return fmt.format(value) if isinstance(value, (int, float)) and math.isfinite(value) else "–"
+    return format_value(value, fmt, missing="–")  # an en dash: the window's blank

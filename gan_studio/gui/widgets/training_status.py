@@ -6,7 +6,7 @@ import math
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
-from ...cli.progress import format_duration
+from ...core.formatting import format_duration, format_speed
 
 
 class TrainingStatus(QWidget):
@@ -81,6 +81,6 @@ class TrainingStatus(QWidget):
         self.run_bar.setValue(min(global_step, total_steps))
         self.run_bar.setFormat(f"run {global_step * 100 // total_steps}%")
         if images_per_s is not None and math.isfinite(images_per_s):
-            self.speed_label.setText(f"{images_per_s:,.0f} img/s")
+            self.speed_label.setText(format_speed(images_per_s))
         if eta_s is not None:
             self.eta_label.setText(f"ETA {format_duration(eta_s)}")

@@ -1,7 +1,7 @@
 """Loads a dataset off the GUI thread; the newest request wins.
 
 Each request is a job (jobs.py) that runs ``load_dataset``. A new request cancels the previous
-one cooperatively (the core's loaders poll the cancel flag between files); nothing is ever
+one cooperatively (its TaskState, which the core's loaders check between files); nothing is ever
 killed. Whether a result is still wanted is decided on the GUI thread, where it arrives: that
 closes the race in which a load finishes just as a newer one starts (its result is already
 queued, but no longer current, so it is dropped). Cancelled loads emit nothing.
@@ -24,8 +24,8 @@ THREAD_PREFIX = "dataset-loader"  # worker thread names start with this (tests l
 
 
 def _load(config: DataConfig, task: TaskState) -> ImageDataset:
-    """The call into the core, in the job's thread."""
-    return load_dataset(config, progress=task.set_progress, cancelled=task.is_cancelled)
+    """The call into the core, in the job's thread: it checks ``task`` between files."""
+    return load_dataset(config, task)
 
 
 def _failure(source: str, error: BaseException) -> str:

@@ -20,21 +20,18 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from ...core.config import BUILTIN_DIGITS
 from ...core.jobs import TaskState
-from ...core.runs.folder import user_judge_exists
+from ...core.quality.judges import choose_judge
 from .jobs import Jobs, Latest
 
 THREAD_PREFIX = "judge-worker"  # thread names start with this (tests look for them)
-BUILTIN_SHAPE = (28, 28, 1)  # the shipped judge scores the built-in digits at this shape
 
 
 def judge_info(dataset: Any, root: Path | None = None) -> tuple[bool, bool, str]:
-    """(labelled, has a judge, summary) of an ImageDataset. Hashes the data: call it off the GUI thread."""
-    labelled = dataset.labels is not None
-    builtin = dataset.report.source == BUILTIN_DIGITS and tuple(dataset.images.shape[1:]) == BUILTIN_SHAPE
-    has_judge = builtin or (labelled and user_judge_exists(dataset.fingerprint, root))
-    return labelled, has_judge, dataset.summary()
+    """(a judge could be trained for it (labelled), has a judge, summary) of an ImageDataset.
+    May hash the data: call it off the GUI thread."""
+    choice = choose_judge(dataset.report.source, dataset, root=root)
+    return choice.trainable, choice.scores, dataset.summary()
 
 
 def _inspect(dataset: Any, root: Path | None, task: TaskState) -> tuple[bool, bool, str]:
@@ -47,7 +44,7 @@ def _train(dataset: Any, epochs: int | None, threads: int, root: Path | None, ta
     from ...core.quality.judge_training import train_judge  # torch: imported here, never on the GUI thread
 
     configure_cpu_threads(threads)
-    judge = train_judge(dataset, epochs, task.set_progress, task.is_cancelled, root=root)
+    judge = train_judge(dataset, epochs, task, root=root)
     return {
         "accuracy": float(judge.accuracy),
         "path": str(judge.path),

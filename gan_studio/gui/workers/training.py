@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal, Slot
 
 from ...core.config import RunConfig
-from ...core.jobs import TaskState, user_message
+from ...core.jobs import TaskState
 from ...core.train.commands import TrainerCommands
 from ...core.events import (
     CheckpointSaved,
@@ -54,16 +54,11 @@ ALLOWED_ACTIONS: dict[TrainingState, frozenset[str]] = {
 }
 
 
-def describe_failure(error: BaseException) -> str:
-    """One sentence for a dialog: the user's mistake as is, a bug with its type, OOM with advice."""
-    return user_message(error, "Training")
-
-
 def _train(make_trainer, task: TaskState):  # noqa: ANN001 - a callable returning a Trainer
     """The job: build the trainer (torch is imported here, in the job's thread) and run its events.
 
     It is stopped by the trainer's own commands, never between two events: a stop saves a
-    checkpoint and then ends the generator.
+    checkpoint and then ends the generator. A failure is user_message(error, "Training").
     """
     return (yield from make_trainer().events())
 
@@ -173,7 +168,7 @@ class TrainingController(QObject):
         self._last_finished, self._failure = None, None
         self._set_state(TrainingState.STARTING)
         self._job = self._jobs.start(partial(_train, make_trainer), name="training", stop=self._commands.stop,
-                                     describe=describe_failure)
+                                     doing="Training")
         self._job.yielded.connect(self._on_event)
         self._job.failed.connect(self._on_failed)
         self._job.finished.connect(self._on_job_finished)
