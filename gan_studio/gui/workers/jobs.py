@@ -58,12 +58,8 @@ class JobState(TaskState):
     """The TaskState a job is handed; a job that polls (the run watcher) can also wait on it."""
 
     def __init__(self, progress=None, partial=None) -> None:  # noqa: ANN001 - TaskState's callbacks
-        super().__init__(progress=progress, partial=partial)
         self._cancelled = threading.Event()
-
-    def cancel(self) -> None:
-        super().cancel()
-        self._cancelled.set()
+        super().__init__(progress=progress, partial=partial, cancel=self._cancelled)
 
     def wait_cancelled(self, timeout_s: float) -> bool:
         """Wait up to ``timeout_s`` (a poll interval); True, at once, when the job is cancelled."""
