@@ -109,7 +109,7 @@ class QualityMonitor(Observer):
         return epoch - self.last_evaluated >= k and total_epochs - epoch >= max(1, k // 2)
 
     def on_epoch_saved(self, saved: CheckpointSaved, epoch: EpochDone) -> list[QualityMeasured]:
-        # The last epoch is always evaluated.
+        # The last epoch is always evaluated, also when the time limit makes it the last.
         total = epoch.epoch if epoch.final else epoch.total_epochs
         if self.due(epoch.epoch, total, epoch.train_seconds):
             return [self.measure(epoch.epoch, epoch.global_step)]

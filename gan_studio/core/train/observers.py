@@ -42,7 +42,7 @@ class EpochDone:
     epoch: int  # epochs completed, counted from 1
     global_step: int
     total_epochs: int  # the planned epochs of the run
-    final: bool  # the run ends after this epoch
+    final: bool  # the run ends after this epoch: its planned last, or the time limit has passed
     train_seconds: float  # this epoch's training time, pauses left out
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import RunConfig
+from ..config import RunConfig, validate
 from ..data import ImageDataset, load_dataset
 from ..errors import CheckpointError, DataError, GanStudioError
 from ..events import RunStarted
@@ -31,8 +31,11 @@ def open_new_run(run_dir: Path, config: RunConfig, dataset: ImageDataset | None)
     return OpenedRun(run, config, record_data(run, config, dataset), None)
 
 
-def open_run_to_resume(run_dir: Path, extra_epochs: int | None, dataset: ImageDataset | None) -> OpenedRun:
-    """The run at its last checkpoint: to its planned end, or ``extra_epochs`` more."""
+def open_run_to_resume(
+    run_dir: Path, extra_epochs: int | None, minutes: float | None, dataset: ImageDataset | None
+) -> OpenedRun:
+    """The run at its last checkpoint: to its planned end, or ``extra_epochs`` more; ``minutes``
+    (when given) replaces its time limit."""
     run = RunFolder.open(run_dir)
     run.remove_stale_temporaries()
     checkpoint = run.last_checkpoint()
@@ -47,6 +50,9 @@ def open_run_to_resume(run_dir: Path, extra_epochs: int | None, dataset: ImageDa
         config.train.epochs = done + extra_epochs + (1 if state["step_in_epoch"] else 0)
     elif done >= config.train.epochs:
         raise GanStudioError(f"{run_dir} already ran all {config.train.epochs} epochs; ask for more epochs to continue")
+    if minutes is not None:
+        config.train.minutes = float(minutes)
+        validate(config)
     run.update_info(config=config.to_dict())
     run.truncate_metrics(after_step=int(state["global_step"]), after_epoch=done)
     return OpenedRun(run, config, record_data(run, config, read_data(config, dataset)), state)

@@ -19,7 +19,7 @@ may add its own.
 from __future__ import annotations
 
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,7 +83,8 @@ class _LoopState:
 class Trainer:
     """Trains one run folder. Build with :meth:`new` or :meth:`resume`, then iterate :meth:`events`.
 
-    ``observers`` watch the run beside the built-in quality and health monitors (observers.py)."""
+    ``observers`` watch the run beside the built-in quality and health monitors (observers.py);
+    ``now`` is the time source of the training clock (the time limit and the ETA read it)."""
 
     def __init__(
         self,
@@ -94,17 +95,21 @@ class Trainer:
         dataset: ImageDataset | None = None,
         commands: TrainerCommands | None = None,
         *,
+        minutes: float | None = None,
         observers: Sequence[Observer] = (),
+        now: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.run_dir = Path(run_dir).expanduser()
         self.config = config
         self.resuming = resume
         self.extra_epochs = extra_epochs
+        self.minutes = minutes
         self.dataset = dataset
         # Created by the caller when it must send commands before the trainer exists (the window).
         self.commands = commands or TrainerCommands()
         self.events_per_second = EVENTS_PER_SECOND
         self.extra_observers = tuple(observers)
+        self.now = now
         # The run in progress, set while events() runs. The monitors are its first observers.
         self._session: TrainingSession | None = None
         self.monitor: QualityMonitor | None = None
@@ -114,18 +119,21 @@ class Trainer:
     @classmethod
     def new(
         cls, config: RunConfig, run_dir: Path, dataset: ImageDataset | None = None, commands: TrainerCommands | None = None,
-        *, observers: Sequence[Observer] = (),
+        *, observers: Sequence[Observer] = (), now: Callable[[], float] = time.perf_counter,
     ) -> Trainer:
-        return cls(run_dir, config.copy(), resume=False, dataset=dataset, commands=commands, observers=observers)
+        return cls(run_dir, config.copy(), resume=False, dataset=dataset, commands=commands, observers=observers, now=now)
 
     @classmethod
     def resume(
         cls, run_dir: Path, extra_epochs: int | None = None, dataset: ImageDataset | None = None,
-        commands: TrainerCommands | None = None, *, observers: Sequence[Observer] = (),
+        commands: TrainerCommands | None = None, *, minutes: float | None = None,
+        observers: Sequence[Observer] = (), now: Callable[[], float] = time.perf_counter,
     ) -> Trainer:
-        """Continue from the run's last checkpoint: to its planned end, or ``extra_epochs`` more."""
+        """Continue from the run's last checkpoint: to its planned end, or ``extra_epochs`` more;
+        ``minutes``, when given, replaces the run's time limit (0: none)."""
         return cls(
-            run_dir, None, resume=True, extra_epochs=extra_epochs, dataset=dataset, commands=commands, observers=observers,
+            run_dir, None, resume=True, extra_epochs=extra_epochs, dataset=dataset, commands=commands,
+            minutes=minutes, observers=observers, now=now,
         )
 
     @property
@@ -150,7 +158,7 @@ class Trainer:
         session = self._session = TrainingSession(self.config, dataset, run, opened.state)
         self._run = run
         self._metrics_file = CsvAppender(run.metrics_path, METRICS_COLUMNS)
-        self._clock = TrainingClock()
+        self._clock = TrainingClock(self.config.train.minutes * 60.0, self.now)
         self.monitor = QualityMonitor(run, session, dataset.images, self.config.train.quality_every, labels=dataset.labels)
         self.health = HealthMonitor.for_run(run, self.config.train.loss, session.steps_per_epoch)
         self.observers = (self.monitor, self.health, *self.extra_observers)
@@ -165,7 +173,7 @@ class Trainer:
 
     def _open(self) -> OpenedRun:
         if self.resuming:
-            return open_run_to_resume(self.run_dir, self.extra_epochs, self.dataset)
+            return open_run_to_resume(self.run_dir, self.extra_epochs, self.minutes, self.dataset)
         return open_new_run(self.run_dir, self.config, self.dataset)
 
     def _train(self) -> Iterator[Event]:
@@ -215,6 +223,7 @@ class Trainer:
         if (yield from self._report()):
             return True
         session.end_epoch()
+        out_of_time = self._clock.out_of_time()
         grid, sample_path = session.write_epoch_grid()
         values = loop.epoch_values
         means = np.nanmean(np.concatenate(values), axis=0) if values else np.full(len(STEP_METRICS), np.nan)
@@ -231,7 +240,7 @@ class Trainer:
         ))
         saved = self._save("epoch")
         done = EpochDone(
-            session.epoch, session.global_step, cfg.epochs, final=session.epoch >= cfg.epochs,
+            session.epoch, session.global_step, cfg.epochs, final=out_of_time or session.epoch >= cfg.epochs,
             train_seconds=self._clock.elapsed() - loop.epoch_clock,
         )
         # Collected now, between the save and its event (the quality monitor scores the weights
@@ -240,6 +249,11 @@ class Trainer:
         yield from self._emit(saved)
         for event in answers:
             yield from self._emit(event)
+        if out_of_time and session.epoch < cfg.epochs:  # the time limit came first
+            minutes = f"{cfg.minutes:g} minute{'' if cfg.minutes == 1 else 's'}"
+            message = f"Trained for {minutes}: {session.epoch} epochs ({session.global_step} steps)."
+            yield from self._finish(FinishReason.COMPLETED, message, self._run.last_checkpoint())
+            return True
         return False
 
     def _handle_commands(self) -> Phase:
@@ -336,6 +350,7 @@ class Trainer:
         eta = self._clock.eta(
             elapsed, session.global_step - loop.steps_at_start,
             self.config.train.epochs * session.steps_per_epoch - session.global_step,
+            session.steps_per_epoch, session.step_in_epoch,
         )
         return StepMetrics(
             epoch=session.epoch + 1,
