@@ -14,7 +14,7 @@ from gan_studio.core.events import (
     StepMetrics,
 )
 from gan_studio.core.runs.folder import RunFolder
-from gan_studio.core.train.observers import Observer
+from gan_studio.core.observers import Observer
 from gan_studio.core.train.trainer import Trainer
 
 from .helpers import run_to_end

@@ -1,7 +1,7 @@
 """Is training healthy? Plain-language warnings from the per-step metrics and the quality rows.
 
 numpy only, no torch. A :class:`HealthMonitor` observes the trainer's events (see
-core/train/observers.py): every StepMetrics and QualityMeasured, and the Finished of a run that
+core/observers.py): every StepMetrics and QualityMeasured, and the Finished of a run that
 diverged, may be answered with :class:`~gan_studio.core.events.HealthWarning` s, which the trainer
 yields right after (the "diverged" one right before Finished), once they are appended to the
 run's health.jsonl.
@@ -25,7 +25,7 @@ import numpy as np
 
 from ..events import STEP_METRICS, Event, Finished, FinishReason, HealthWarning, QualityMeasured, StepMetrics
 from ..runs.folder import RunFolder
-from ..train.observers import Observer
+from ..observers import Observer
 
 # -- thresholds: judgement calls, named so they can be tuned in one place ----------------------
 # The discriminator overpowers G: it scores nearly every fake as fake...

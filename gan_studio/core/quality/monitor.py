@@ -1,6 +1,6 @@
 """Sample quality during training: when to measure, measuring, recording, and the best checkpoint.
 
-The trainer's first observer (core/train/observers.py): once an epoch's checkpoint is saved, and
+The trainer's first observer (core/observers.py): once an epoch's checkpoint is saved, and
 before CheckpointSaved is yielded, :meth:`QualityMonitor.on_epoch_saved` asks :meth:`due`; when it
 is, :meth:`measure` draws N fakes from the sampling generator (the EMA
 copy when on) with noise from a private, seeded torch.Generator, scores them (``evaluate.py``),
@@ -40,7 +40,7 @@ from ..events import CheckpointSaved, QualityMeasured
 from .judges import choose_judge, data_shape, load_chosen_judge
 from .metrics import ReferenceStats
 from ..runs.folder import CsvAppender, RunFolder
-from ..train.observers import EpochDone, Observer
+from ..observers import EpochDone, Observer
 
 TARGET_OVERHEAD = 0.08  # evaluation time per training time at the automatic cadence
 # Before the first evaluation has been timed: the judge's ~0.4 s for 1,000 digits on one thread

@@ -46,7 +46,7 @@ from ..quality.monitor import QualityMonitor
 from ..runs.folder import METRICS_COLUMNS, CsvAppender
 from .clock import TrainingClock
 from .commands import Command, TrainerCommands
-from .observers import EpochDone, Observer
+from ..observers import EpochDone, Observer
 from .opening import OpenedRun, open_new_run, open_run_to_resume, run_started
 from .session import TrainingSession
 

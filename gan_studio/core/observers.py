@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..events import CheckpointSaved, Event, Finished
+from .events import CheckpointSaved, Event, Finished
 
 
 @dataclass(frozen=True)
