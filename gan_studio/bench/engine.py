@@ -82,12 +82,11 @@ class EngineRun:
 
         self.trainer = Trainer.new(config, run_dir, dataset=dataset)
         self.events = self.trainer.events()
-        self.images_per_epoch = 0
         self.rss_samples: list[float] = []
         self._next_epoch()  # setup and a first, warm-up epoch (first-use costs) are not timed
-        session = self.trainer.session
-        count = len(session.images)
-        self.images_per_epoch = count if not session.config.train.drop_last else session.steps_per_epoch * session.batch_size
+        workload = self.trainer.workload()
+        self.images_per_epoch = workload.images_per_epoch
+        self.threads = workload.threads
 
     def _next_epoch(self) -> None:
         from ..core.events import CheckpointSaved, Finished
@@ -125,7 +124,7 @@ def compare_engine_plain(
     with tempfile.TemporaryDirectory(prefix="gan-studio-bench-") as folder:
         engine = EngineRun(config, dataset, Path(folder) / "run")
         try:
-            torch.set_num_threads(engine.trainer.session.threads)  # the same threads for the plain loop
+            torch.set_num_threads(engine.threads)  # the same threads for the plain loop
             plain = PlainLoop(spec_from_config(config), plain_data(dataset.images, arch))
             plain.run_epoch()  # warm-up, as the engine's first epoch
             result.images_per_round = epochs_per_round * engine.images_per_epoch

@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--label-smoothing", type=float, help="one-sided label smoothing, e.g. 0.1")
     optim = train.add_argument_group("optimisation")
     optim.add_argument("--epochs", type=int, help="number of epochs")
+    optim.add_argument("--minutes", type=float, help="or stop at the first epoch end after M minutes of training (0 = no limit)")
     optim.add_argument("--batch", type=int, help="batch size")
     optim.add_argument("--lr", type=float, help="learning rate of both players")
     optim.add_argument("--lr-g", type=float, help="generator learning rate")
@@ -64,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     resume = commands.add_parser("resume", help="continue a run from its last checkpoint")
     resume.add_argument("run", type=Path, help="the run folder")
     resume.add_argument("--epochs", type=int, help="train this many more epochs (default: to the run's planned end)")
+    resume.add_argument("--minutes", type=float,
+                        help="stop at the first epoch end after M minutes of training (default: the run's own limit; 0 = none)")
     resume.add_argument("--quiet", action="store_true")
 
     sample = commands.add_parser("sample", help="draw samples from a run's generator")
@@ -97,6 +100,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         ("train", "ema_decay"): args.ema,
         ("train", "label_smoothing"): args.label_smoothing,
         ("train", "epochs"): args.epochs,
+        ("train", "minutes"): args.minutes,
         ("train", "batch_size"): args.batch,
         ("train", "lr_g"): args.lr_g if args.lr_g is not None else args.lr,
         ("train", "lr_d"): args.lr_d if args.lr_d is not None else args.lr,
@@ -158,7 +162,9 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
     if args.epochs is not None and args.epochs < 1:
         raise ConfigError("--epochs must be at least 1")
-    return _train(Trainer.resume(args.run, extra_epochs=args.epochs), args.quiet)
+    if args.minutes is not None and not 0 <= args.minutes < float("inf"):
+        raise ConfigError("--minutes must be 0 (no time limit) or a positive number of minutes")
+    return _train(Trainer.resume(args.run, extra_epochs=args.epochs, minutes=args.minutes), args.quiet)
 
 
 def cmd_sample(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ Every subsystem is a sub-package; the modules at this level are what they all sh
 
 - ``config``     typed run configuration (data, model, training), presets, JSON round trip
 - ``events``     what the trainer tells the world (plain dataclasses, numpy payloads)
+- ``observers``  the interface of what watches the training loop's events (the monitors)
 - ``errors``     errors a user can act on, each one sentence
 - ``jobs``       the job protocol: progress, cancellation, an exception as the sentence a user sees
 - ``formatting`` durations and numbers as both faces print them

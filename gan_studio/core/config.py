@@ -64,6 +64,10 @@ class ModelConfig:
 @dataclass
 class TrainConfig:
     epochs: int = 20  # passes over the data
+    # Or train for this many minutes (0 = no time limit): the run stops at the first epoch end
+    # after this much training time in a session (pauses left out; a resume counts afresh),
+    # with a checkpoint, unless the epochs above end it first.
+    minutes: float = 0.0
     batch_size: int = 64  # real images per step
     loss: str = "ns"  # one of LOSSES
     schedule: str = "alternating"  # one of SCHEDULES
@@ -218,6 +222,7 @@ def validate(config: RunConfig) -> None:
         )
 
     _check(t.epochs >= 1, "train.epochs must be at least 1", t.epochs)
+    _check(0 <= t.minutes < float("inf"), "train.minutes must be 0 (no time limit) or a positive number of minutes", t.minutes)
     _check(t.batch_size >= 1, "train.batch_size must be at least 1", t.batch_size)
     _check(t.loss in LOSSES, f"train.loss must be one of {_names(LOSSES)}", t.loss)
     _check(t.schedule in SCHEDULES, f"train.schedule must be one of {_names(SCHEDULES)}", t.schedule)

@@ -17,7 +17,7 @@ STEP_METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_nor
 
 
 class FinishReason(enum.Enum):
-    COMPLETED = "completed"  # every epoch ran
+    COMPLETED = "completed"  # every epoch ran, or the time limit (train.minutes) was reached
     STOPPED = "stopped"  # asked to stop; a checkpoint was saved
     DIVERGED = "diverged"  # a loss became NaN or infinite; the last good checkpoint is kept
     OUT_OF_MEMORY = "out_of_memory"  # a step did not fit the device; the state before it was saved

@@ -1,7 +1,10 @@
 """Is training healthy? Plain-language warnings from the per-step metrics and the quality rows.
 
-numpy only, no torch. The trainer feeds every StepMetrics and QualityMeasured to a
-:class:`HealthMonitor` and yields the :class:`~gan_studio.core.events.HealthWarning` s it returns:
+numpy only, no torch. A :class:`HealthMonitor` observes the trainer's events (see
+core/observers.py): every StepMetrics and QualityMeasured, and the Finished of a run that
+diverged, may be answered with :class:`~gan_studio.core.events.HealthWarning` s, which the trainer
+yields right after (the "diverged" one right before Finished), once they are appended to the
+run's health.jsonl.
 
 - ``d_winning``: D(G(z)) stays near 0 while G's loss climbs (BCE losses, where it is a probability);
 - ``mode_collapse``: the judge sees few digits, or fewer than before; or pixel diversity halves;
@@ -13,13 +16,16 @@ A kind stays quiet for a while after it fired, so a lasting condition is one war
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
-from ..events import STEP_METRICS, HealthWarning, QualityMeasured, StepMetrics
+from ..events import STEP_METRICS, Event, Finished, FinishReason, HealthWarning, QualityMeasured, StepMetrics
+from ..runs.folder import RunFolder
+from ..observers import Observer
 
 # -- thresholds: judgement calls, named so they can be tuned in one place ----------------------
 # The discriminator overpowers G: it scores nearly every fake as fake...
@@ -49,9 +55,10 @@ _D_FAKE = STEP_METRICS.index("d_fake")
 _G_LOSS = STEP_METRICS.index("g_loss")
 
 
-class HealthMonitor:
+class HealthMonitor(Observer):
     """Watches one run. ``quality_history`` and ``warnings`` (dicts read back from the run folder)
-    restore what a resumed run had seen, so it neither re-warns nor forgets its best."""
+    restore what a resumed run had seen, so it neither re-warns nor forgets its best; ``record``
+    keeps each warning (as a dict) before it is handed on."""
 
     def __init__(
         self,
@@ -59,7 +66,9 @@ class HealthMonitor:
         steps_per_epoch: int,
         quality_history: Iterable[dict[str, Any]] = (),
         warnings: Iterable[dict[str, Any]] = (),
+        record: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
+        self.record = record
         self.probabilities = loss in PROBABILITY_LOSSES
         self.window = max(D_WINNING_MIN_WINDOW, min(D_WINNING_WINDOW, steps_per_epoch))
         self.quiet_steps = max(QUIET_STEPS, QUIET_EPOCHS * steps_per_epoch)
@@ -76,6 +85,30 @@ class HealthMonitor:
             kind, step = record.get("kind"), int(record.get("step", 0))
             if kind:
                 self._last_fired[kind] = max(step, self._last_fired.get(kind, step))
+
+    @classmethod
+    def for_run(cls, run: RunFolder, loss: str, steps_per_epoch: int) -> HealthMonitor:
+        """The monitor of a run being trained: its history from the folder, warnings into health.jsonl."""
+        return cls(loss, steps_per_epoch, run.read_quality(), run.read_health(), record=run.append_health)
+
+    # -- as an observer of the trainer ---------------------------------------------------------
+    def on_event(self, event: Event) -> list[HealthWarning]:
+        if isinstance(event, StepMetrics):
+            return self._recorded(self.observe_metrics(event))
+        if isinstance(event, QualityMeasured):
+            return self._recorded(self.observe_quality(event))
+        return []
+
+    def on_finishing(self, finished: Finished) -> list[HealthWarning]:
+        if finished.reason is FinishReason.DIVERGED:
+            return self._recorded([self.diverged(finished.global_step, finished.message)])
+        return []
+
+    def _recorded(self, warnings: list[HealthWarning]) -> list[HealthWarning]:
+        if self.record is not None:
+            for warning in warnings:  # before they are yielded: an opened run shows them too
+                self.record(dataclasses.asdict(warning))
+        return warnings
 
     # -- inputs ----------------------------------------------------------------------------------
     def observe_metrics(self, event: StepMetrics) -> list[HealthWarning]:

@@ -1,7 +1,8 @@
 """Sample quality during training: when to measure, measuring, recording, and the best checkpoint.
 
-After an epoch's checkpoint is saved the trainer asks :meth:`QualityMonitor.due`; when it is, it
-calls :meth:`QualityMonitor.measure`, which draws N fakes from the sampling generator (the EMA
+The trainer's first observer (core/observers.py): once an epoch's checkpoint is saved, and
+before CheckpointSaved is yielded, :meth:`QualityMonitor.on_epoch_saved` asks :meth:`due`; when it
+is, :meth:`measure` draws N fakes from the sampling generator (the EMA
 copy when on) with noise from a private, seeded torch.Generator, scores them (``evaluate.py``),
 appends a row to quality.csv and, when a judge scores the data, points checkpoints/best.pt at the
 epoch with the lowest FCD. A judge scores the built-in digits (the shipped one) and a user's
@@ -35,10 +36,11 @@ from .evaluate import (
     sample_images,
     score_samples,
 )
-from ..events import QualityMeasured
+from ..events import CheckpointSaved, QualityMeasured
 from .judges import choose_judge, data_shape, load_chosen_judge
 from .metrics import ReferenceStats
 from ..runs.folder import CsvAppender, RunFolder
+from ..observers import EpochDone, Observer
 
 TARGET_OVERHEAD = 0.08  # evaluation time per training time at the automatic cadence
 # Before the first evaluation has been timed: the judge's ~0.4 s for 1,000 digits on one thread
@@ -50,7 +52,7 @@ INITIAL_EVAL_GUESS_S = 1.5
 QUALITY_SEED = 0
 
 
-class QualityMonitor:
+class QualityMonitor(Observer):
     """Measures one run's samples. ``every``: 0 automatic, -1 never, N every N epochs."""
 
     def __init__(
@@ -107,6 +109,13 @@ class QualityMonitor:
             return epoch % k == 0
         # Automatic: skip an evaluation that the final one would repeat within half an interval.
         return epoch - self.last_evaluated >= k and total_epochs - epoch >= max(1, k // 2)
+
+    def on_epoch_saved(self, saved: CheckpointSaved, epoch: EpochDone) -> list[QualityMeasured]:
+        # The last epoch is always evaluated, also when the time limit makes it the last.
+        total = epoch.epoch if epoch.final else epoch.total_epochs
+        if self.due(epoch.epoch, total, epoch.train_seconds):
+            return [self.measure(epoch.epoch, epoch.global_step)]
+        return []
 
     def measure(self, epoch: int, global_step: int) -> QualityMeasured:
         """Score the sampling generator now; call it after the epoch's checkpoint is saved."""

@@ -8,27 +8,27 @@
 The command line iterates it in its main thread; the window in a worker thread. Everything heavy
 (loading data, building models) happens inside ``events()``, on the consuming thread.
 
-Two watchers ride along: after some epochs a QualityMonitor scores samples (QualityMeasured,
-quality.csv, checkpoints/best.pt; see monitor.py), and a HealthMonitor turns the metrics into
-plain-language HealthWarning events (health.jsonl; see health.py).
+One flat loop (:meth:`Trainer._train`): each epoch is steps with the commands read between them,
+then the epoch's end; each phase is a method that says whether the run ended. Observers ride
+along (observers.py): the QualityMonitor scores samples after some epochs (QualityMeasured,
+quality.csv, checkpoints/best.pt; see quality/monitor.py), the HealthMonitor turns the metrics
+into plain-language HealthWarning events (health.jsonl; see quality/health.py), and a caller
+may add its own.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import math
-import platform
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .commands import Command, TrainerCommands
 from ..config import RunConfig
-from ..data import ImageDataset, load_dataset
+from ..data import ImageDataset
 from ..device import release_device_memory
-from ..errors import CheckpointError, DataError, GanStudioError, is_out_of_memory, out_of_memory_message
+from ..errors import is_out_of_memory, out_of_memory_message
 from ..events import (
     STEP_METRICS,
     CheckpointSaved,
@@ -36,23 +36,55 @@ from ..events import (
     Event,
     Finished,
     FinishReason,
-    HealthWarning,
     LearningRatesChanged,
     Paused,
     Resumed,
-    RunStarted,
     StepMetrics,
 )
 from ..quality.health import HealthMonitor
 from ..quality.monitor import QualityMonitor
-from ..runs.folder import METRICS_COLUMNS, CsvAppender, RunFolder
+from ..runs.folder import METRICS_COLUMNS, CsvAppender
+from .clock import TrainingClock
+from .commands import Command, TrainerCommands
+from ..observers import EpochDone, Observer
+from .opening import OpenedRun, open_new_run, open_run_to_resume, run_started
 from .session import TrainingSession
 
 EVENTS_PER_SECOND = 10  # StepMetrics cadence: smooth curves, negligible cost
 
+# A phase of the loop: yields events, returns True once the run has ended (Finished was yielded).
+Phase = Generator[Event, None, bool]
+
+
+@dataclass(frozen=True)
+class EpochWorkload:
+    """What one epoch of the run in progress trains on, for tools that time it (the benchmark)."""
+
+    images_per_epoch: int  # real images its steps use (a dropped last batch left out)
+    steps_per_epoch: int
+    batch_size: int
+    threads: int  # the torch CPU threads the session set
+
+
+@dataclass
+class _LoopState:
+    """What the loop carries from one phase to the next."""
+
+    report_every_s: float  # StepMetrics cadence, from events_per_second when the loop starts
+    steps_at_start: int  # global step when this session began (its pace sets the ETA)
+    pending: list = field(default_factory=list)  # per-step metric tensors not yet read from the device
+    images_since_report: int = 0
+    last_report: float = field(default_factory=time.perf_counter)
+    epoch_started: float = 0.0  # wall clock at the epoch's start: its epoch_time_s, pauses included
+    epoch_clock: float = 0.0  # training time at the epoch's start, pauses left out
+    epoch_values: list[np.ndarray] = field(default_factory=list)  # the epoch's metrics, for its means
+
 
 class Trainer:
-    """Trains one run folder. Build with :meth:`new` or :meth:`resume`, then iterate :meth:`events`."""
+    """Trains one run folder. Build with :meth:`new` or :meth:`resume`, then iterate :meth:`events`.
+
+    ``observers`` watch the run beside the built-in quality and health monitors (observers.py);
+    ``now`` is the time source of the training clock (the time limit and the ETA read it)."""
 
     def __init__(
         self,
@@ -62,331 +94,296 @@ class Trainer:
         extra_epochs: int | None = None,
         dataset: ImageDataset | None = None,
         commands: TrainerCommands | None = None,
+        *,
+        minutes: float | None = None,
+        observers: Sequence[Observer] = (),
+        now: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.run_dir = Path(run_dir).expanduser()
         self.config = config
         self.resuming = resume
         self.extra_epochs = extra_epochs
+        self.minutes = minutes
         self.dataset = dataset
         # Created by the caller when it must send commands before the trainer exists (the window).
         self.commands = commands or TrainerCommands()
         self.events_per_second = EVENTS_PER_SECOND
+        self.extra_observers = tuple(observers)
+        self.now = now
+        # The run in progress, set while events() runs. The monitors are its first observers.
+        self._session: TrainingSession | None = None
+        self.monitor: QualityMonitor | None = None
+        self.health: HealthMonitor | None = None
+        self.observers: tuple[Observer, ...] = ()
 
     @classmethod
     def new(
-        cls, config: RunConfig, run_dir: Path, dataset: ImageDataset | None = None, commands: TrainerCommands | None = None
+        cls, config: RunConfig, run_dir: Path, dataset: ImageDataset | None = None, commands: TrainerCommands | None = None,
+        *, observers: Sequence[Observer] = (), now: Callable[[], float] = time.perf_counter,
     ) -> Trainer:
-        return cls(run_dir, config.copy(), resume=False, dataset=dataset, commands=commands)
+        return cls(run_dir, config.copy(), resume=False, dataset=dataset, commands=commands, observers=observers, now=now)
 
     @classmethod
     def resume(
-        cls,
-        run_dir: Path,
-        extra_epochs: int | None = None,
-        dataset: ImageDataset | None = None,
-        commands: TrainerCommands | None = None,
+        cls, run_dir: Path, extra_epochs: int | None = None, dataset: ImageDataset | None = None,
+        commands: TrainerCommands | None = None, *, minutes: float | None = None,
+        observers: Sequence[Observer] = (), now: Callable[[], float] = time.perf_counter,
     ) -> Trainer:
-        """Continue from the run's last checkpoint: to its planned end, or ``extra_epochs`` more."""
-        return cls(run_dir, None, resume=True, extra_epochs=extra_epochs, dataset=dataset, commands=commands)
-
-    # -- setup -----------------------------------------------------------------------------------
-    def _open_run(self) -> tuple[RunFolder, dict | None]:
-        if not self.resuming:
-            # Data first: a bad source or a batch larger than the data must not leave an empty run
-            # folder behind, which would refuse the same command once the mistake is fixed.
-            self.dataset = self._read_data()
-            run = RunFolder.create(self.run_dir, self.config, extra={"versions": _versions()})
-            return run, None
-        run = RunFolder.open(self.run_dir)
-        run.remove_stale_temporaries()
-        checkpoint = run.last_checkpoint()
-        if checkpoint is None:
-            raise CheckpointError(f"{self.run_dir} has no checkpoint to resume from")
-        from ..runs.checkpoint import checkpoint_config, load_checkpoint
-
-        state = load_checkpoint(checkpoint)
-        self.config = checkpoint_config(state, checkpoint, expected=run.config)
-        done = int(state["epoch"])
-        if self.extra_epochs is not None:
-            self.config.train.epochs = done + self.extra_epochs + (1 if state["step_in_epoch"] else 0)
-        elif done >= self.config.train.epochs:
-            raise GanStudioError(
-                f"{self.run_dir} already ran all {self.config.train.epochs} epochs; ask for more epochs to continue"
-            )
-        run.update_info(config=self.config.to_dict())
-        run.truncate_metrics(after_step=int(state["global_step"]), after_epoch=done)
-        return run, state
-
-    def _read_data(self) -> ImageDataset:
-        dataset = self.dataset if self.dataset is not None else load_dataset(self.config.data)
-        count = len(dataset.images)
-        if self.config.train.batch_size > count:
-            raise DataError(
-                f"the batch size ({self.config.train.batch_size}) is larger than the dataset "
-                f"({count} images): choose a batch of at most {count}"
-            )
-        return dataset
-
-    def _load_data(self, run: RunFolder) -> ImageDataset:
-        dataset = self._read_data()
-        count = len(dataset.images)
-        recorded = run.info.get("dataset", {}).get("fingerprint")
-        if recorded and recorded != dataset.fingerprint:
-            raise DataError(
-                f"the data at {self.config.data.source} has changed since this run started "
-                f"(fingerprint {dataset.fingerprint}, run has {recorded}); resuming needs the same data"
-            )
-        if not recorded:
-            run.update_info(
-                dataset={
-                    "source": self.config.data.source,
-                    "fingerprint": dataset.fingerprint,
-                    "summary": dataset.summary(),
-                    "count": count,
-                    "shape": list(dataset.images.shape[1:]),
-                    "class_names": list(dataset.class_names),
-                    "load_report": dataset.report.summary(),
-                }
-            )
-        return dataset
-
-    # -- the loop --------------------------------------------------------------------------------
-    def events(self) -> Iterator[Event]:
-        run, state = self._open_run()
-        dataset = self._load_data(run)
-        session = TrainingSession(self.config, dataset, run, state)
-        metrics_file = CsvAppender(run.metrics_path, METRICS_COLUMNS)
-        self.session = session
-        self.monitor = QualityMonitor(run, session, dataset.images, self.config.train.quality_every, labels=dataset.labels)
-        self.health = HealthMonitor(
-            self.config.train.loss, session.steps_per_epoch, run.read_quality(), run.read_health()
+        """Continue from the run's last checkpoint: to its planned end, or ``extra_epochs`` more;
+        ``minutes``, when given, replaces the run's time limit (0: none)."""
+        return cls(
+            run_dir, None, resume=True, extra_epochs=extra_epochs, dataset=dataset, commands=commands,
+            minutes=minutes, observers=observers, now=now,
         )
+
+    @property
+    def session(self) -> TrainingSession | None:
+        """The live session while events() runs (None before): its players, optimisers and
+        counters, for tests and tools that must reach them. Only the loop changes it."""
+        return self._session
+
+    def workload(self) -> EpochWorkload:
+        """What an epoch of the run in progress trains on; once events() has opened the run."""
+        session = self._session
+        if session is None:
+            raise RuntimeError("the run has not started: iterate events() first")
+        images = session.steps_per_epoch * session.batch_size if session.config.train.drop_last else len(session.images)
+        return EpochWorkload(images, session.steps_per_epoch, session.batch_size, session.threads)
+
+    # -- the run ---------------------------------------------------------------------------------
+    def events(self) -> Iterator[Event]:
+        opened = self._open()
+        run, dataset = opened.run, opened.dataset
+        self.config = opened.config
+        session = self._session = TrainingSession(self.config, dataset, run, opened.state)
+        self._run = run
+        self._metrics_file = CsvAppender(run.metrics_path, METRICS_COLUMNS)
+        self._clock = TrainingClock(self.config.train.minutes * 60.0, self.now)
+        self.monitor = QualityMonitor(run, session, dataset.images, self.config.train.quality_every, labels=dataset.labels)
+        self.health = HealthMonitor.for_run(run, self.config.train.loss, session.steps_per_epoch)
+        self.observers = (self.monitor, self.health, *self.extra_observers)
         try:
-            yield RunStarted(
-                run_dir=run.path,
-                config_json=self.config.to_json(),
-                device=session.device_description,
-                dataset_summary=dataset.summary(),
-                start_epoch=session.epoch,
-                start_step=session.global_step,
-                total_epochs=self.config.train.epochs,
-                steps_per_epoch=session.steps_per_epoch,
-                step_in_epoch=session.step_in_epoch,
-                image_shape=session.image_shape,
-                num_classes=session.num_classes,
-                load_report=dataset.report.summary(),
-                skipped=tuple(dataset.report.skipped[:20]),
-            )
-            yield from self._loop(session, run, metrics_file)
+            yield from self._emit(run_started(opened, session))
+            yield from self._train()
         finally:
-            metrics_file.close()
-            self.monitor.close()
+            self._metrics_file.close()
+            for observer in self.observers:
+                observer.close()
             session.close()
 
-    def _loop(self, session: TrainingSession, run: RunFolder, metrics_file: CsvAppender) -> Iterator[Event]:
-        cfg = self.config.train
-        interval = 1.0 / self.events_per_second
-        pending: list = []  # per-step metric tensors not yet read from the device
-        last_emit = time.perf_counter()
-        images_since_emit = 0
-        clock = _Clock()
-        steps_total = cfg.epochs * session.steps_per_epoch
-        steps_at_start = session.global_step
-        epoch_means: list[np.ndarray] = []
+    def _open(self) -> OpenedRun:
+        if self.resuming:
+            return open_run_to_resume(self.run_dir, self.extra_epochs, self.minutes, self.dataset)
+        return open_new_run(self.run_dir, self.config, self.dataset)
 
-        def flush() -> StepMetrics | None:
-            nonlocal pending, last_emit, images_since_emit
-            if not pending:
-                return None
-            values = session.read_metrics(pending)  # the one device sync of the interval
-            steps = np.arange(session.global_step - len(pending) + 1, session.global_step + 1, dtype=np.int64)
-            pending = []
-            now = time.perf_counter()
-            rate = images_since_emit / max(now - last_emit, 1e-9)
-            last_emit, images_since_emit = now, 0
-            epoch_means.append(values)
-            metrics_file.write_rows(session.metric_rows(steps, values, clock.elapsed()))
-            done = session.global_step - steps_at_start
-            remaining = steps_total - session.global_step
-            eta = clock.elapsed() / done * remaining if done else math.nan
-            return StepMetrics(
-                epoch=session.epoch + 1,
-                steps=steps,
-                values=values,
-                step_in_epoch=session.step_in_epoch,
-                steps_per_epoch=session.steps_per_epoch,
-                global_step=session.global_step,
-                images_per_s=rate,
-                eta_s=eta,
-                elapsed_s=session.elapsed_before + clock.elapsed(),
-            )
-
-        def warn(warnings: Iterable[HealthWarning]) -> Iterator[HealthWarning]:
-            for warning in warnings:
-                run.append_health(dataclasses.asdict(warning))  # an opened run shows them too
-                yield warning
-
-        def emit_metrics() -> Iterator[Event]:
-            metrics = flush()
-            if metrics:
-                yield metrics
-                yield from warn(self.health.observe_metrics(metrics))
-
-        def diverged() -> Iterator[Event]:
-            message = session.divergence_message()
-            yield from warn([self.health.diverged(session.global_step, message)])
-            yield finished(FinishReason.DIVERGED, message, run.last_checkpoint())
-
-        def checkpoint(reason: str) -> CheckpointSaved:
-            path = session.save_checkpoint(elapsed=clock.elapsed(), numbered=reason == "epoch")
-            return CheckpointSaved(path, session.epoch, session.global_step, reason)
-
-        def finished(reason: FinishReason, message: str, path: Path | None) -> Finished:
-            return Finished(reason, message, session.epoch, session.global_step, path)
-
-        def out_of_memory(advice: str, position: tuple[int, int]) -> Iterator[Event]:
-            # The failed step may have moved one player already; it is taken off the counters so
-            # that a resume redoes its batch (exact but for that one batch). The step's memory
-            # is released first, so the save itself fits.
-            session.global_step, session.step_in_epoch = position
-            release_device_memory(session.device)
-            yield from emit_metrics()
-            try:
-                saved = checkpoint("out-of-memory")
-            except Exception:  # noqa: BLE001 - the save did not fit either: the last checkpoint stays
-                last = run.last_checkpoint()
-                kept = " The last checkpoint is kept; the run can be resumed from it." if last else ""
-                yield finished(FinishReason.OUT_OF_MEMORY, advice + kept, last)
-                return
-            yield saved
-            message = f"{advice} Saved a checkpoint at step {session.global_step}; the run can be resumed."
-            yield finished(FinishReason.OUT_OF_MEMORY, message, saved.path)
-
-        clock.start()
-        while session.epoch < cfg.epochs:
-            epoch_start = time.perf_counter()
-            epoch_clock = clock.elapsed()  # training time of this epoch, pauses left out
-            epoch_means.clear()
+    def _train(self) -> Iterator[Event]:
+        session = self._session
+        self._loop = _LoopState(1.0 / self.events_per_second, session.global_step)
+        self._clock.start()
+        while session.epoch < self.config.train.epochs:
+            self._start_epoch()
             for real, labels in session.batches():
-                # -- commands, between steps ---------------------------------------------------
-                for command in self.commands.pending():
-                    yield from self._apply(command, session, checkpoint)
-                    if command.name == "pause" and not self.commands.stop_requested:
-                        yield from emit_metrics()
-                        clock.pause()
-                        yield Paused(session.global_step)
-                        while True:  # blocked here until resumed or stopped; saves and rates still work
-                            command = self.commands.wait()
-                            if command.name in ("resume", "stop") or self.commands.stop_requested:
-                                break
-                            yield from self._apply(command, session, checkpoint)
-                        clock.start()
-                        last_emit = time.perf_counter()
-                        if not self.commands.stop_requested:
-                            yield Resumed(session.global_step)
-                if self.commands.stop_requested:
-                    yield from emit_metrics()
-                    if session.diverged():
-                        yield from diverged()
-                        return
-                    saved = checkpoint("stop")
-                    yield saved
-                    yield finished(FinishReason.STOPPED, f"Stopped at epoch {session.epoch + 1}, step {session.global_step}; saved a checkpoint.", saved.path)
+                if (yield from self._handle_commands()):
                     return
-                # -- the step ----------------------------------------------------------------------
-                oom, position = None, (session.global_step, session.step_in_epoch)
-                try:
-                    pending.append(session.step(real, labels))
-                except Exception as error:  # noqa: BLE001 - only out-of-memory is handled here
-                    if not is_out_of_memory(error):
-                        raise
-                    oom = out_of_memory_message(error, cfg.batch_size)
-                if oom is not None:  # outside the except: the failed step's tensors are freed
-                    yield from out_of_memory(oom, position)
+                if (yield from self._step(real, labels)):
                     return
-                images_since_emit += real.shape[0]
-                if time.perf_counter() - last_emit >= interval:
-                    yield from emit_metrics()
-                    if session.diverged():
-                        yield from diverged()
-                        return
-            # -- end of epoch ------------------------------------------------------------------------
-            yield from emit_metrics()
-            if session.diverged():
-                yield from diverged()
+            if (yield from self._end_epoch()):
                 return
-            session.end_epoch()
-            grid, sample_path = session.write_epoch_grid()
-            means = np.nanmean(np.concatenate(epoch_means), axis=0) if epoch_means else np.full(len(STEP_METRICS), np.nan)
-            epoch_time = time.perf_counter() - epoch_start
-            session.append_epoch_summary(epoch_time, means, clock.elapsed())
-            yield EpochEnd(
-                epoch=session.epoch,
-                global_step=session.global_step,
-                grid=grid,
-                sample_path=sample_path,
-                epoch_time_s=epoch_time,
-                means=dict(zip(STEP_METRICS, (float(v) for v in means))),
-                generator_weights=session.generator_weights(),
-            )
-            saved = checkpoint("epoch")
-            # Measured after the save, so best.pt can be a link to this epoch's checkpoint, and
-            # before CheckpointSaved is yielded, so the scores are of the weights just saved.
-            quality = None
-            if self.monitor.due(session.epoch, cfg.epochs, clock.elapsed() - epoch_clock):
-                quality = self.monitor.measure(session.epoch, session.global_step)
-            yield saved
-            if quality is not None:
-                yield quality
-                yield from warn(self.health.observe_quality(quality))
-        yield finished(
-            FinishReason.COMPLETED,
-            f"Finished {session.epoch} epochs ({session.global_step} steps).",
-            run.last_checkpoint(),
+        yield from self._finish(
+            FinishReason.COMPLETED, f"Finished {session.epoch} epochs ({session.global_step} steps).",
+            self._run.last_checkpoint(),
         )
 
-    @staticmethod
-    def _apply(command: Command, session: TrainingSession, checkpoint) -> Iterator[Event]:
+    # -- the phases ------------------------------------------------------------------------------
+    def _start_epoch(self) -> None:
+        self._loop.epoch_started = time.perf_counter()
+        self._loop.epoch_clock = self._clock.elapsed()
+        self._loop.epoch_values.clear()
+
+    def _step(self, real, labels) -> Phase:
+        session, loop = self._session, self._loop
+        position = (session.global_step, session.step_in_epoch)
+        advice = None
+        try:
+            loop.pending.append(session.step(real, labels))
+        except Exception as error:  # noqa: BLE001 - only out-of-memory is handled here
+            if not is_out_of_memory(error):
+                raise
+            advice = out_of_memory_message(error, self.config.train.batch_size)
+        if advice is not None:  # outside the except: the failed step's tensors are freed
+            yield from self._out_of_memory(advice, position)
+            return True
+        loop.images_since_report += real.shape[0]
+        if time.perf_counter() - loop.last_report >= loop.report_every_s:
+            return (yield from self._report())
+        return False
+
+    def _end_epoch(self) -> Phase:
+        session, loop, cfg = self._session, self._loop, self.config.train
+        if (yield from self._report()):
+            return True
+        session.end_epoch()
+        out_of_time = self._clock.out_of_time()
+        grid, sample_path = session.write_epoch_grid()
+        values = loop.epoch_values
+        means = np.nanmean(np.concatenate(values), axis=0) if values else np.full(len(STEP_METRICS), np.nan)
+        epoch_time = time.perf_counter() - loop.epoch_started
+        session.append_epoch_summary(epoch_time, means, self._clock.elapsed())
+        yield from self._emit(EpochEnd(
+            epoch=session.epoch,
+            global_step=session.global_step,
+            grid=grid,
+            sample_path=sample_path,
+            epoch_time_s=epoch_time,
+            means=dict(zip(STEP_METRICS, (float(v) for v in means))),
+            generator_weights=session.generator_weights(),
+        ))
+        saved = self._save("epoch")
+        done = EpochDone(
+            session.epoch, session.global_step, cfg.epochs, final=out_of_time or session.epoch >= cfg.epochs,
+            train_seconds=self._clock.elapsed() - loop.epoch_clock,
+        )
+        # Collected now, between the save and its event (the quality monitor scores the weights
+        # just saved), and yielded after it.
+        answers = [event for observer in self.observers for event in observer.on_epoch_saved(saved, done)]
+        yield from self._emit(saved)
+        for event in answers:
+            yield from self._emit(event)
+        if out_of_time and session.epoch < cfg.epochs:  # the time limit came first
+            minutes = f"{cfg.minutes:g} minute{'' if cfg.minutes == 1 else 's'}"
+            message = f"Trained for {minutes}: {session.epoch} epochs ({session.global_step} steps)."
+            yield from self._finish(FinishReason.COMPLETED, message, self._run.last_checkpoint())
+            return True
+        return False
+
+    def _handle_commands(self) -> Phase:
+        for command in self.commands.pending():
+            yield from self._apply(command)
+            if command.name == "pause" and not self.commands.stop_requested:
+                yield from self._pause()
+        if self.commands.stop_requested:
+            yield from self._stop()
+            return True
+        return False
+
+    def _apply(self, command: Command) -> Iterator[Event]:
         """Commands that act at once, whether running or paused."""
         if command.name == "save":
-            yield checkpoint("requested")
+            yield from self._emit(self._save("requested"))
         elif command.name == "lr":
-            lr_g, lr_d = session.set_learning_rates(command.lr_g, command.lr_d)
-            yield LearningRatesChanged(lr_g, lr_d)
+            lr_g, lr_d = self._session.set_learning_rates(command.lr_g, command.lr_d)
+            yield from self._emit(LearningRatesChanged(lr_g, lr_d))
 
+    def _pause(self) -> Iterator[Event]:
+        """Blocks until resumed or stopped; checkpoints and learning rates still work meanwhile."""
+        yield from self._report_metrics()
+        self._clock.pause()
+        yield from self._emit(Paused(self._session.global_step))
+        command = self.commands.wait()
+        while command.name not in ("resume", "stop") and not self.commands.stop_requested:
+            yield from self._apply(command)
+            command = self.commands.wait()
+        self._clock.start()
+        self._loop.last_report = time.perf_counter()
+        if not self.commands.stop_requested:
+            yield from self._emit(Resumed(self._session.global_step))
 
-class _Clock:
-    """Training time, with pauses left out (for ETA and the run's elapsed time)."""
+    def _stop(self) -> Iterator[Event]:
+        session = self._session
+        if (yield from self._report()):
+            return
+        saved = self._save("stop")
+        yield from self._emit(saved)
+        message = f"Stopped at epoch {session.epoch + 1}, step {session.global_step}; saved a checkpoint."
+        yield from self._finish(FinishReason.STOPPED, message, saved.path)
 
-    def __init__(self) -> None:
-        self._total = 0.0
-        self._since: float | None = None
+    def _out_of_memory(self, advice: str, position: tuple[int, int]) -> Iterator[Event]:
+        # The failed step may have moved one player already; it is taken off the counters so
+        # that a resume redoes its batch (exact but for that one batch). The step's memory
+        # is released first, so the save itself fits.
+        session = self._session
+        session.global_step, session.step_in_epoch = position
+        release_device_memory(session.device)
+        yield from self._report_metrics()
+        try:
+            saved = self._save("out-of-memory")
+        except Exception:  # noqa: BLE001 - the save did not fit either: the last checkpoint stays
+            saved = None
+        if saved is None:
+            last = self._run.last_checkpoint()
+            kept = " The last checkpoint is kept; the run can be resumed from it." if last else ""
+            yield from self._finish(FinishReason.OUT_OF_MEMORY, advice + kept, last)
+            return
+        yield from self._emit(saved)
+        message = f"{advice} Saved a checkpoint at step {session.global_step}; the run can be resumed."
+        yield from self._finish(FinishReason.OUT_OF_MEMORY, message, saved.path)
 
-    def start(self) -> None:
-        self._since = time.perf_counter()
+    # -- reporting -------------------------------------------------------------------------------
+    def _report(self) -> Phase:
+        """The metrics since the last report, then the run's end if a loss became NaN or infinite."""
+        yield from self._report_metrics()
+        if not self._session.diverged():
+            return False
+        message = self._session.divergence_message()
+        yield from self._finish(FinishReason.DIVERGED, message, self._run.last_checkpoint())
+        return True
 
-    def pause(self) -> None:
-        if self._since is not None:
-            self._total += time.perf_counter() - self._since
-            self._since = None
+    def _report_metrics(self) -> Iterator[Event]:
+        metrics = self._read_metrics()
+        if metrics is not None:
+            yield from self._emit(metrics)
 
-    def elapsed(self) -> float:
-        running = time.perf_counter() - self._since if self._since is not None else 0.0
-        return self._total + running
+    def _read_metrics(self) -> StepMetrics | None:
+        """A StepMetrics of the steps since the last one, also written to metrics.csv."""
+        session, loop = self._session, self._loop
+        if not loop.pending:
+            return None
+        values = session.read_metrics(loop.pending)  # the one device sync of the interval
+        steps = np.arange(session.global_step - len(loop.pending) + 1, session.global_step + 1, dtype=np.int64)
+        loop.pending = []
+        now = time.perf_counter()
+        rate = loop.images_since_report / max(now - loop.last_report, 1e-9)
+        loop.last_report, loop.images_since_report = now, 0
+        loop.epoch_values.append(values)
+        elapsed = self._clock.elapsed()
+        self._metrics_file.write_rows(session.metric_rows(steps, values, elapsed))
+        eta = self._clock.eta(
+            elapsed, session.global_step - loop.steps_at_start,
+            self.config.train.epochs * session.steps_per_epoch - session.global_step,
+            session.steps_per_epoch, session.step_in_epoch,
+        )
+        return StepMetrics(
+            epoch=session.epoch + 1,
+            steps=steps,
+            values=values,
+            step_in_epoch=session.step_in_epoch,
+            steps_per_epoch=session.steps_per_epoch,
+            global_step=session.global_step,
+            images_per_s=rate,
+            eta_s=eta,
+            elapsed_s=session.elapsed_before + elapsed,
+        )
 
+    def _save(self, reason: str) -> CheckpointSaved:
+        session = self._session
+        path = session.save_checkpoint(elapsed=self._clock.elapsed(), numbered=reason == "epoch")
+        return CheckpointSaved(path, session.epoch, session.global_step, reason)
 
-def _versions() -> dict[str, str]:
-    import torch
+    def _finish(self, reason: FinishReason, message: str, checkpoint: Path | None) -> Iterator[Event]:
+        """Every end of the run: what the observers have to say first, then Finished."""
+        finished = Finished(reason, message, self._session.epoch, self._session.global_step, checkpoint)
+        last_words = [event for observer in self.observers for event in observer.on_finishing(finished)]
+        for event in last_words:
+            yield from self._emit(event)
+        yield from self._emit(finished)
 
-    from ... import __version__
-
-    return {
-        "gan_studio": __version__,
-        "torch": torch.__version__,
-        "numpy": np.__version__,
-        "python": platform.python_version(),
-        "platform": platform.platform(terse=True),
-    }
+    def _emit(self, event: Event) -> Iterator[Event]:
+        """Yield ``event``, show it to every observer, then emit their answers in turn: so each
+        observer sees every event, answers included, in the order they are yielded."""
+        yield event
+        answers = [answer for observer in self.observers for answer in observer.on_event(event)]
+        for answer in answers:
+            yield from self._emit(answer)
 
 
 def warm_up() -> None:
