@@ -23,9 +23,9 @@ registry; its ``shutdown(timeout)`` asks every job to stop, then joins them all,
 
 This follows superqt's ``thread_worker`` (napari's): long work as a generator, stop checked
 between yields, yielded / returned / errored / finished signals. superqt itself is not used,
-because with superqt 0.9 on this 2-core machine (load ~0.8):
-- importing its workers imports all of superqt, qtpy and pygments: 250-320 ms (3 runs) more
-  before the first paint, since the window starts loading its data while it is built;
+because with superqt 0.9 on this 2-core machine:
+- importing its workers imports all of superqt, qtpy and pygments: 220-320 ms (6 runs, load
+  0.0-0.8) more before the first paint, since the window starts loading its data while it is built;
 - its workers share QThreadPool.globalInstance(), 2 threads here: of 3 jobs started together
   (a data load while training runs and a run is followed) only 2 ran, the third waited;
 - WorkerBase.run() swaps the process-wide warnings filters while any worker runs: a warning on
