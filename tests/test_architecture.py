@@ -65,3 +65,75 @@ def test_the_window_never_runs_torch_on_its_own_thread():
                     if not any(c in torch_free_core or c.split(".")[0] == "data" for c in candidates):
                         offenders.append(f"{path.name}: core.{module or alias.name}")
     assert not offenders
+
+
+# -- the layers inside the package -----------------------------------------------------------------
+
+# The core's sub-packages, lowest first: each may import the shared modules at the top of core/ and
+# the sub-packages before it in this list, never one after it (lazy imports inside functions count).
+CORE_LAYERS = ("data", "models", "runs", "quality", "train", "latent", "export")
+
+
+def _gan_studio_imports(path: Path) -> list[str]:
+    """Every gan_studio module a file imports, anywhere in it, as an absolute dotted name."""
+    module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    if path.name == "__init__.py":
+        package = package[:-1]
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+                names += [target] + [f"{target}.{alias.name}" for alias in node.names]
+            elif node.module and node.module.startswith("gan_studio"):
+                names += [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names if alias.name.startswith("gan_studio")]
+    return names
+
+
+def _core_layer(name: str) -> int | None:
+    """The index of the core sub-package a dotted name lies in (None for a shared core module)."""
+    parts = name.split(".")
+    if parts[:2] != ["gan_studio", "core"] or len(parts) < 3:
+        return None
+    return CORE_LAYERS.index(parts[2]) if parts[2] in CORE_LAYERS else None
+
+
+def test_every_core_subpackage_is_a_listed_layer():
+    found = {p.parent.name for p in (PACKAGE / "core").glob("*/__init__.py")}
+    assert found == set(CORE_LAYERS)
+
+
+def test_core_subpackages_import_only_the_layers_below_them():
+    offenders = []
+    for path in (PACKAGE / "core").rglob("*.py"):
+        own = _core_layer(".".join(path.relative_to(ROOT).with_suffix("").parts))
+        for name in _gan_studio_imports(path):
+            layer = _core_layer(name)
+            if layer is not None and (own is None or layer > own):
+                offenders.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert not offenders
+
+
+def test_the_core_and_the_window_never_import_the_command_line_or_the_benchmarks():
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for folder in ("core", "gui")
+        for path in (PACKAGE / folder).rglob("*.py")
+        for name in _gan_studio_imports(path)
+        if name.split(".")[1:2] in (["cli"], ["bench"])
+    ]
+    assert not offenders
+
+
+def test_the_benchmarks_use_only_public_names():
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in (PACKAGE / "bench").rglob("*.py")
+        for name in _gan_studio_imports(path)
+        if any(part.startswith("_") and part != "__init__" for part in name.split(".")[1:])
+    ]
+    assert not offenders
