@@ -20,6 +20,7 @@ from ..bench.command import add_bench_parser, run_bench
 from .evaluate import add_evaluate_parser, run_evaluate
 from .export import add_export_parser, run_export
 from .judge import add_judge_parser, run_judge
+from .recipe import add_recipe_arguments, apply_chosen_recipe, explicit_keys
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     optim.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     optim.add_argument("--threads", type=int, help="CPU threads (0 = all cores but one)")
     optim.add_argument("--checkpoint-every", type=int, help="keep a numbered checkpoint every N epochs")
+    add_recipe_arguments(train)
     train.add_argument("--quiet", action="store_true", help="print only errors and the final line")
 
     resume = commands.add_parser("resume", help="continue a run from its last checkpoint")
@@ -84,9 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def config_from_args(args: argparse.Namespace) -> RunConfig:
-    config = load_config_file(args.config) if args.config else preset_config(args.preset)
-    overrides = {
+def _overrides(args: argparse.Namespace) -> dict[tuple[str, str], object]:
+    return {
         ("data", "source"): args.data,
         ("data", "image_size"): args.size,
         ("data", "channels"): args.channels,
@@ -109,7 +110,11 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         ("train", "threads"): args.threads,
         ("train", "checkpoint_every"): args.checkpoint_every,
     }
-    for (section, name), value in overrides.items():
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    config = load_config_file(args.config) if args.config else preset_config(args.preset)
+    for (section, name), value in _overrides(args).items():
         if value is not None:
             setattr(getattr(config, section), name, value)
     if args.data is not None:
@@ -153,8 +158,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..core.train.trainer import Trainer
 
     config = config_from_args(args)
+    config, dataset = apply_chosen_recipe(config, args, explicit_keys(_overrides(args)))
     out = args.out if args.out is not None else Path("runs") / new_run_name(config)
-    return _train(Trainer.new(config, out), args.quiet)
+    return _train(Trainer.new(config, out, dataset=dataset), args.quiet)
 
 
 def cmd_resume(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ as in the authors' code:
 Each image is augmented with probability ``p`` (one draw per image and policy, as ADA does); a
 fixed p = 1 is DiffAugment. With ``ada_target`` > 0, p adapts as in ADA (Karras et al. 2020):
 every ``ADA_INTERVAL`` D steps, r_t = E[sign(D(real) - centre)] over them is compared with the
-target; above it (D too sure of the real images: it overfits) p rises, below it p falls, each
+target (r_t as logged each step is that mean over the interval so far); above it (D too sure of the real images: it overfits) p rises, below it p falls, each
 time by ``images in the interval / ADA_SPEED_IMAGES``. p and r_t stay on the device (no sync);
 the step reports them with its other metrics.
 """
@@ -103,7 +103,8 @@ class Augmenter:
         self._signs = torch.zeros((), device=device)  # sum of sign(D(real)) since the last adjustment
         self._count = 0  # real images in that sum
         self._steps = 0
-        self.r_t = torch.tensor(float("nan"), device=device)  # the last interval's E[sign(D(real))]
+        # E[sign(D(real))] over the interval so far (the whole interval once it ends): 0 before any.
+        self.r_t = torch.zeros((), device=device)
 
     @property
     def active(self) -> bool:
@@ -127,9 +128,9 @@ class Augmenter:
             self._signs += torch.sign(real_scores.detach() - centre).sum()
             self._count += real_scores.shape[0]
             self._steps += 1
+            self.r_t = self._signs / self._count
             if self._steps % ADA_INTERVAL:
                 return
-            self.r_t = self._signs / self._count
             if self.ada_target > 0 and self.policy:
                 change = torch.sign(self.r_t - self.ada_target) * (self._count / ADA_SPEED_IMAGES)
                 self.p = (self.p + change).clamp_(0.0, 1.0)
