@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.config import RunConfig
+from ..core.recipes import DataFacts
 from ..core.events import CheckpointSaved, EpochEnd, Finished, FinishReason, HealthWarning, RunStarted, StepMetrics
 from ..core.runs.folder import new_run_name
 from .actions import add_toolbar_and_menus, create_actions
@@ -32,6 +34,7 @@ from .widgets.config_form import ConfigForm
 from .widgets.data_panel import DataPanel
 from .widgets.latent_explorer import LatentExplorer
 from .widgets.quality_panel import QualityPanel
+from .widgets.recipe_box import RecipeBox
 from .widgets.training_page import TrainingPage
 from .widgets.training_status import TrainingStatus
 
@@ -77,9 +80,11 @@ class MainWindow(QMainWindow):
 
         self.data_panel = DataPanel()
         self.form = ConfigForm()
+        self.recipe = RecipeBox()
         setup = QWidget()
         setup_layout = QVBoxLayout(setup)
         setup_layout.addWidget(self.data_panel)
+        setup_layout.addWidget(self.recipe)
         setup_layout.addWidget(self.form)
         setup_layout.addStretch(1)
         scroll = QScrollArea()
@@ -133,6 +138,9 @@ class MainWindow(QMainWindow):
         self.devices.found.connect(self.form.set_devices)
         self.quality.bind_judge_worker(self.judge_worker)
         self.data_panel.datasetReady.connect(self.judge_worker.inspect)  # -> quality.set_dataset_info
+        self.data_panel.datasetReady.connect(
+            lambda d: self.recipe.set_data(DataFacts.of(d.images, d.num_classes), self.data_panel.source()))
+        self.recipe.recipeApplied.connect(self.form.set_config)
         self.quality.trainJudgeRequested.connect(
             lambda: self.judge_worker.train(self.data_panel.dataset(), self.form.config().train.threads))
 
@@ -250,12 +258,14 @@ class MainWindow(QMainWindow):
     def _on_config_changed(self) -> None:
         config = self.form.config()
         self.data_panel.set_image_options(config.data.channels, config.data.image_size)
+        self.recipe.set_config(config)
 
     def _on_run_started(self, event: RunStarted) -> None:
         self._run_started = event
         self.explorer.set_run_dir(event.run_dir)
         self._total_epochs = event.total_epochs
         self.status.set_device(event.device)
+        self.status.set_time_limit(RunConfig.from_json(event.config_json).train.minutes)
         self.setWindowTitle(f"GAN Studio — {event.run_dir.name}")
         self.statusBar().showMessage(f"Training {event.dataset_summary} on {event.device}; run folder {event.run_dir}", 8000)
         self.status.set_progress(event.start_epoch + 1, event.total_epochs, event.step_in_epoch, event.steps_per_epoch, event.start_step)

@@ -12,7 +12,7 @@ from gan_studio.gui.widgets.config_form import ConfigForm
 NAMES = (
     "presetCombo", "tutorialButton", "modelCombo", "widthSpin", "hiddenSpin", "zDimSpin", "conditionalCheck",
     "sizeSpin", "channelsCombo", "lossCombo", "scheduleCombo", "dStepsSpin", "labelSmoothingSpin", "emaSpin",
-    "epochsSpin", "batchSpin", "lrGSpin", "lrDSpin", "beta1Spin", "beta2Spin", "seedSpin", "deviceCombo",
+    "epochsSpin", "minutesSpin", "batchSpin", "lrGSpin", "lrDSpin", "beta1Spin", "beta2Spin", "seedSpin", "deviceCombo",
     "threadsSpin",
 )
 
@@ -188,3 +188,15 @@ def test_set_devices_keeps_the_selection_while_it_exists(form, qtbot):
     with qtbot.waitSignal(form.configChanged):
         form.set_devices(["cpu"])
     assert form.config().train.device == "auto"
+
+
+def test_the_minutes_choice_reaches_the_config(form, qtbot):
+    spin = child(form, "minutesSpin")
+    assert spin.text() == "no time limit" and form.config().train.minutes == 0.0
+    with qtbot.waitSignal(form.configChanged):
+        spin.setValue(5.0)
+    assert form.config().train.minutes == 5.0
+    config = preset_config("default")
+    config.train.minutes = 2.5
+    form.set_config(config)
+    assert spin.value() == 2.5 and form.config().train.minutes == 2.5

@@ -120,3 +120,18 @@ def test_settings_are_remembered(qtbot, settings, quick_config):
     assert second.form.config().model.arch == "mlp"
     second.close()
     assert not np.isnan(0)
+
+
+def test_the_minutes_choice_reaches_the_run_and_the_eta_and_the_recipe_shows(qtbot, window, quick_config, tmp_path):
+    import json
+
+    window.form.set_config(quick_config)
+    window.data_panel.set_source(BUILTIN_DIGITS)
+    qtbot.waitUntil(lambda: window.recipe.line.text().startswith("Grayscale set like the digits (5,000 images"),
+                    timeout=60000)
+    window.findChild(QWidget, "minutesSpin").setValue(0.5)
+    with qtbot.waitSignal(window.trainingFinished, timeout=120000):
+        window.start_training()
+    run_dir = next((tmp_path / "runs").iterdir())
+    assert json.loads((run_dir / "run.json").read_text())["config"]["train"]["minutes"] == 0.5
+    assert window.status.eta_label.text().endswith("· limit 0.5 min")

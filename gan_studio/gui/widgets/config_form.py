@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractSpinBox, QCheckBox, QComboBox, QFormLayout, QGroupBox, QLabel, QPushButton, QSpinBox, QVBoxLayout,
+    QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QPushButton, QSpinBox, QVBoxLayout,
     QWidget,
 )
 
@@ -197,6 +197,13 @@ class ConfigForm(QWidget):
 
         self._epochs = self._spin("epochsSpin", "Epochs", "Passes over the whole data set.", 1, 100_000)
         self._epochs.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self._minutes = self._control(QDoubleSpinBox(), "minutesSpin", "Train for minutes", "Or stop at the first "
+                                      "epoch end after this many minutes of training (pauses left out), unless the "
+                                      "epochs end it first. The ETA counts to that epoch end.")
+        self._minutes.setRange(0.0, 100_000.0)
+        self._minutes.setDecimals(1)
+        self._minutes.setSuffix(" min")
+        self._minutes.setSpecialValueText("no time limit")
         self._batch = self._spin(
             "batchSpin", "Batch size", "Real images per training step. Larger is smoother and faster per image "
             "but needs more memory; 64 or 128 are usual.", 1, 4096, 16)
@@ -218,7 +225,7 @@ class ConfigForm(QWidget):
         self._seed = self._spin(
             "seedSpin", "Seed", "Seeds the weights, data order and noise: the same seed gives the same run on "
             "the CPU.", 0, 2**31 - 1)
-        self._group("Optimiser", [("Epochs", self._epochs), ("Batch size", self._batch),
+        self._group("Optimiser", [("Epochs", self._epochs), ("Train for", self._minutes), ("Batch size", self._batch),
                                   ("Learning rate G", self._lr_g), ("Learning rate D", self._lr_d),
                                   ("Adam β1", self._beta1), ("Adam β2", self._beta2), ("Seed", self._seed)])
 
@@ -236,7 +243,7 @@ class ConfigForm(QWidget):
             (self._z_dim, "model", "z_dim"), (self._conditional, "model", "conditional"),
             (self._loss, "train", "loss"), (self._schedule, "train", "schedule"), (self._d_steps, "train", "d_steps"),
             (self._smoothing, "train", "label_smoothing"), (self._ema, "train", "ema_decay"),
-            (self._epochs, "train", "epochs"), (self._batch, "train", "batch_size"), (self._lr_g, "train", "lr_g"),
+            (self._epochs, "train", "epochs"), (self._minutes, "train", "minutes"), (self._batch, "train", "batch_size"), (self._lr_g, "train", "lr_g"),
             (self._lr_d, "train", "lr_d"), (self._beta1, "train", "beta1"), (self._beta2, "train", "beta2"),
             (self._seed, "train", "seed"), (self._device, "train", "device"), (self._threads, "train", "threads"),
         ]

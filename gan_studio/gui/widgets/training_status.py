@@ -47,7 +47,14 @@ class TrainingStatus(QWidget):
         bar.setTextVisible(True)
         return bar
 
+    def set_time_limit(self, minutes: float) -> None:
+        """The run's time limit (train.minutes; 0 none), shown beside the ETA."""
+        self._limit = f" · limit {minutes:g} min" if minutes > 0 else ""
+        self.eta_label.setToolTip("Estimated time until the run ends" + (
+            f": it stops at the first epoch end after {minutes:g} minutes of training" if minutes > 0 else ""))
+
     def reset(self) -> None:
+        self._limit = ""
         self.position_label.setText("")
         self.speed_label.setText("")
         self.eta_label.setText("")
@@ -83,4 +90,4 @@ class TrainingStatus(QWidget):
         if images_per_s is not None and math.isfinite(images_per_s):
             self.speed_label.setText(format_speed(images_per_s))
         if eta_s is not None:
-            self.eta_label.setText(f"ETA {format_duration(eta_s)}")
+            self.eta_label.setText(f"ETA {format_duration(eta_s)}{self._limit}")
