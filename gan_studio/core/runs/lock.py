@@ -147,6 +147,8 @@ class RunLock:
             self._lock.acquire()
         except Timeout:
             return False
+        except OSError as error:  # a read-only or vanished folder
+            raise RunFolderError(f"cannot lock run folder {self.folder}: {error.strerror or error}") from None
         return True
 
     def _take_over(self) -> bool:
