@@ -62,7 +62,7 @@ def first_writer(trained):
         process.communicate()
 
 
-def test_a_second_writer_gets_one_sentence_exit_2_and_writes_nothing(trained, first_writer):
+def test_a_second_writer_gets_one_sentence_exit_2_and_writes_nothing(trained, first_writer, monkeypatch, capsys):
     os.kill(first_writer.pid, signal.SIGSTOP)  # frozen, lock held: the folder stands still
     before = snapshot(trained)
     holder = read_holder(trained)
@@ -74,6 +74,13 @@ def test_a_second_writer_gets_one_sentence_exit_2_and_writes_nothing(trained, fi
                     f"on host {holder.host}, since {holder.describe().split(', since ')[1]}); "
                     "wait for it to finish or stop it, then try again")
         assert err.strip() == expected and not out
+        assert snapshot(trained) == before
+        # The command line says so before it loads torch; past that check the trainer's lock
+        # itself refuses, with the same sentence.
+        with monkeypatch.context() as patch:
+            patch.setattr("gan_studio.core.runs.lock.run_writer", lambda *a, **k: None)
+            assert main([str(a) for a in args]) == 2
+        assert capsys.readouterr().err.strip() == expected
         assert snapshot(trained) == before
     os.kill(first_writer.pid, signal.SIGCONT)
     os.kill(first_writer.pid, signal.SIGINT)  # Ctrl-C: it stops at the next step and saves
