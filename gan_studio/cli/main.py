@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from .. import __version__
-from ..core.config import LOSSES, MODEL_ARCHS, PRESETS, SCHEDULES, RunConfig, load_config_file, preset_config, validate
+from ..core.config import LOSSES, MODEL_ARCHS, PRESETS, SCHEDULES, Machine, RunConfig, load_config_file, preset_config, validate
 from ..core.errors import ConfigError, GanStudioError, is_out_of_memory
 from ..core.jobs import user_message
 from ..bench.command import add_bench_parser, run_bench
@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("--epochs", type=int, help="train this many more epochs (default: to the run's planned end)")
     resume.add_argument("--minutes", type=float,
                         help="stop at the first epoch end after M minutes of training (default: the run's own limit; 0 = none)")
+    resume.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps, wherever the run trained before (default: %(default)s)")
+    resume.add_argument("--threads", type=int, default=0, help="CPU threads (default: 0 = all cores but one)")
     resume.add_argument("--quiet", action="store_true")
 
     sample = commands.add_parser("sample", help="draw samples from a run's generator")
@@ -164,7 +166,8 @@ def cmd_resume(args: argparse.Namespace) -> int:
         raise ConfigError("--epochs must be at least 1")
     if args.minutes is not None and not 0 <= args.minutes < float("inf"):
         raise ConfigError("--minutes must be 0 (no time limit) or a positive number of minutes")
-    return _train(Trainer.resume(args.run, extra_epochs=args.epochs, minutes=args.minutes), args.quiet)
+    machine = Machine(args.device, args.threads)
+    return _train(Trainer.resume(args.run, extra_epochs=args.epochs, minutes=args.minutes, machine=machine), args.quiet)
 
 
 def cmd_sample(args: argparse.Namespace) -> int:

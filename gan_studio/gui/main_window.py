@@ -195,7 +195,7 @@ class MainWindow(QMainWindow):
                 return
         self.watcher.close_run()
         self._total_epochs = run.epochs_done + extra if extra else run.config.train.epochs
-        self.controller.start_resume(run.path, extra_epochs=extra)
+        self.controller.start_resume(run.path, extra_epochs=extra, machine=self.form.machine())
 
     def open_run(self, path: Path) -> None:
         """Show a run folder's history; it keeps updating if another process is writing it."""
@@ -318,7 +318,7 @@ class MainWindow(QMainWindow):
         self.explorer.set_run_dir(history.path)
         if history.has_checkpoint:
             self.explorer.set_source_path(history.path)
-        self.form.set_config(history.config)
+        self.form.show_recipe(history.config)  # its recipe; the device and threads stay the form's
         self.data_panel.set_source(history.config.data.source)
         self.setWindowTitle(f"GAN Studio — {history.path.name}")
         done, total = history.epochs_done, history.config.train.epochs

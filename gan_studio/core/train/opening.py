@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+import os
 import platform
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..config import RunConfig, validate
+from ..config import Machine, RunConfig, validate
 from ..data import ImageDataset, load_dataset
+from ..device import resolve_device
 from ..errors import CheckpointError, DataError, GanStudioError
 from ..events import RunStarted
 from ..runs.folder import RunFolder
@@ -27,15 +30,20 @@ def open_new_run(run_dir: Path, config: RunConfig, dataset: ImageDataset | None)
     # Data first: a bad source or a batch larger than the data must not leave an empty run
     # folder behind, which would refuse the same command once the mistake is fixed.
     dataset = read_data(config, dataset)
+    resolve_device(config.train.device)  # a device this machine lacks: said before anything is made
     run = RunFolder.create(run_dir, config, extra={"versions": _versions()})
     return OpenedRun(run, config, record_data(run, config, dataset), None)
 
 
 def open_run_to_resume(
-    run_dir: Path, extra_epochs: int | None, minutes: float | None, dataset: ImageDataset | None
+    run_dir: Path, extra_epochs: int | None, minutes: float | None, dataset: ImageDataset | None,
+    machine: Machine | None = None,
 ) -> OpenedRun:
     """The run at its last checkpoint: to its planned end, or ``extra_epochs`` more; ``minutes``
-    (when given) replaces its time limit."""
+    (when given) replaces its time limit. It trains on ``machine`` (the resuming process' device
+    and threads; default: auto), whatever the run was trained on before."""
+    machine = machine or Machine()
+    resolve_device(machine.device)  # before the run is touched
     run = RunFolder.open(run_dir)
     run.remove_stale_temporaries()
     checkpoint = run.last_checkpoint()
@@ -43,8 +51,10 @@ def open_run_to_resume(
         raise CheckpointError(f"{run_dir} has no checkpoint to resume from")
     from ..runs.checkpoint import checkpoint_config, load_checkpoint
 
-    state = load_checkpoint(checkpoint)
-    config = checkpoint_config(state, checkpoint, expected=run.config)
+    # Read onto the CPU whatever device wrote it: the session copies each tensor to its own
+    # device as it restores, so a run trained on CUDA resumes on a CPU-only machine and back.
+    state = load_checkpoint(checkpoint, map_location="cpu")
+    config = machine.apply(checkpoint_config(state, checkpoint, expected=run.config))
     done = int(state["epoch"])
     if extra_epochs is not None:
         config.train.epochs = done + extra_epochs + (1 if state["step_in_epoch"] else 0)
@@ -56,6 +66,24 @@ def open_run_to_resume(
     run.update_info(config=config.to_dict())
     run.truncate_metrics(after_step=int(state["global_step"]), after_epoch=done)
     return OpenedRun(run, config, record_data(run, config, read_data(config, dataset)), state)
+
+
+def record_session(opened: OpenedRun, session) -> None:
+    """Add this training session to run.json's ``sessions``: when, where (host, pid) and on what
+    (the device and threads asked for, and what they resolved to). A record, never a setting:
+    a resume takes its own machine settings (open_run_to_resume)."""
+    entry = {
+        "started": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "kind": "resume" if opened.state is not None else "train",
+        "from_step": session.global_step,
+        "host": platform.node(),
+        "pid": os.getpid(),
+        "device": opened.config.train.device,
+        "threads": session.threads,
+        "resolved": session.device_description,
+    }
+    sessions = opened.run.info.get("sessions")
+    opened.run.update_info(sessions=[*(sessions if isinstance(sessions, list) else []), entry])
 
 
 def run_started(opened: OpenedRun, session) -> RunStarted:
