@@ -151,6 +151,8 @@ def _train(trainer, quiet: bool) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    if args.out is not None:
+        _refuse_if_written(args.out)
     from ..core.runs.folder import new_run_name
     from ..core.train.trainer import Trainer
 
@@ -159,7 +161,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     return _train(Trainer.new(config, out), args.quiet)
 
 
+def _refuse_if_written(run: Path) -> None:
+    """Another process writing ``run``: said now, not after loading torch (6 s at load 12 on 2
+    cores). The lock the trainer takes is what guarantees it; this only says so sooner."""
+    from ..core.runs.lock import RunLocked, run_writer
+
+    if (writer := run_writer(run)) is not None:
+        raise RunLocked(run, writer)
+
+
 def cmd_resume(args: argparse.Namespace) -> int:
+    _refuse_if_written(args.run)
     from ..core.train.trainer import Trainer
 
     if args.epochs is not None and args.epochs < 1:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from ..core.events import CheckpointSaved, EpochEnd, Finished, FinishReason, HealthWarning, RunStarted, StepMetrics
 from ..core.runs.folder import new_run_name
+from ..core.runs.lock import RunLocked, run_writer
 from .actions import add_toolbar_and_menus, create_actions
 from .dialogs.messages import show_about, show_error
 from .workers.device_probe import DeviceProbe
@@ -188,6 +189,10 @@ class MainWindow(QMainWindow):
 
     def _resume_opened_run(self) -> None:
         run = self.opened_run
+        if (writer := run_writer(run.path)) is not None:  # the command line is training it: keep watching
+            self._error("Cannot train this run", message := str(RunLocked(run.path, writer)))
+            self.trainingFailed.emit(message)
+            return
         extra = None
         if run.complete:
             extra, ok = QInputDialog.getInt(self, "Train more", "This run is complete. Train how many more epochs?", 10, 1, 100000)
@@ -307,6 +312,8 @@ class MainWindow(QMainWindow):
         self.trainingFailed.emit(message)
         if self._close_when_stopped:
             self.close()
+        elif self.opened_run is not None:
+            self.open_run(self.opened_run.path)  # a resume that could not start: watch the run again
 
     def _show_history(self, history: RunHistory) -> None:
         self.opened_run = history

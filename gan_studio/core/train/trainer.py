@@ -155,7 +155,28 @@ class Trainer:
 
     # -- the run ---------------------------------------------------------------------------------
     def events(self) -> Iterator[Event]:
+        # Opening takes the run's lock (RunLocked when another process writes it); it is let go
+        # when the run ends, however it ends. A run that fails before it starts (its model
+        # cannot be built, say) leaves no folder behind.
         opened = self._open()
+        try:
+            self._start(opened)
+        except BaseException:
+            opened.close(failed=True)
+            raise
+        try:
+            yield from self._emit(run_started(opened, self._session))
+            yield from self._train()
+        finally:
+            try:
+                self._metrics_file.close()
+                for observer in self.observers:
+                    observer.close()
+                self._session.close()
+            finally:
+                opened.close()
+
+    def _start(self, opened: OpenedRun) -> None:
         run, dataset = opened.run, opened.dataset
         self.config = opened.config
         session = self._session = TrainingSession(self.config, dataset, run, opened.state)
@@ -166,14 +187,6 @@ class Trainer:
         self.monitor = QualityMonitor(run, session, dataset.images, self.config.train.quality_every, labels=dataset.labels)
         self.health = HealthMonitor.for_run(run, self.config.train.loss, session.steps_per_epoch)
         self.observers = (self.monitor, self.health, *self.extra_observers)
-        try:
-            yield from self._emit(run_started(opened, session))
-            yield from self._train()
-        finally:
-            self._metrics_file.close()
-            for observer in self.observers:
-                observer.close()
-            session.close()
 
     def _open(self) -> OpenedRun:
         if self.resuming:
