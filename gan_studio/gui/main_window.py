@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -28,10 +27,9 @@ from .workers.judge import JudgeWorker
 from .workers.run_watcher import RunHistory, RunWatcher
 from .settings import AppSettings
 from .workers.training import TrainingController, TrainingState
-from .widgets.config_form import ConfigForm
-from .widgets.data_panel import DataPanel
 from .widgets.latent_explorer import LatentExplorer
 from .widgets.quality_panel import QualityPanel
+from .widgets.setup_panel import SetupPanel
 from .widgets.training_page import TrainingPage
 from .widgets.training_status import TrainingStatus
 
@@ -75,20 +73,11 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.explorer, "Explore")
         self.setCentralWidget(self.tabs)
 
-        self.data_panel = DataPanel()
-        self.form = ConfigForm()
-        setup = QWidget()
-        setup_layout = QVBoxLayout(setup)
-        setup_layout.addWidget(self.data_panel)
-        setup_layout.addWidget(self.form)
-        setup_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(setup)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(340)
+        self.setup = SetupPanel()
+        self.data_panel, self.form = self.setup.data_panel, self.setup.form
         self.setup_dock = QDockWidget("Setup", self)
         self.setup_dock.setObjectName("setupDock")
-        self.setup_dock.setWidget(scroll)
+        self.setup_dock.setWidget(self.setup)
         self.setup_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.setup_dock)
 
@@ -145,6 +134,7 @@ class MainWindow(QMainWindow):
         if s.window_state() is not None:
             self.restoreState(s.window_state())
         self.data_panel.set_recent_sources(s.recent_sources())
+        self.form.set_expanded_sections(s.expanded_sections(self.form.expanded_sections()))
         config = s.last_config()
         if config is not None:
             self.form.set_config(config)
@@ -160,6 +150,7 @@ class MainWindow(QMainWindow):
         config.data.source = self.data_panel.source()
         s.set_last_config(config)
         s.set_recent_sources(self.data_panel.recent_sources())
+        s.set_expanded_sections(self.form.expanded_sections())
         s.sync()
 
     # -- commands --------------------------------------------------------------------------------
