@@ -4,10 +4,13 @@ alone."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
-from PySide6.QtCore import QRect, QSize
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QObject, QRect, QSize, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QInputDialog, QWidget
 
 from .helpers import drawn_pixels, legend_clear_of_the_data
 
@@ -63,3 +66,75 @@ def test_the_legends_stay_off_the_curves(window, qtbot, size):
         plot.flush()
         qtbot.waitUntil(lambda plot=plot: plot.getPlotItem().vb.sceneBoundingRect().height() > 150)
         assert legend_clear_of_the_data(plot), plot.objectName()
+
+
+class UrlCatcher(QObject):
+    """Stands in for the file manager: QDesktopServices hands it the URLs it would open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url)
+
+
+def test_the_end_of_a_run_is_summed_up_with_what_to_do_next(qtbot, window, quick_config, monkeypatch):
+    window.form.set_config(quick_config)
+    assert window.banner.isHidden()
+    with qtbot.waitSignal(window.trainingFinished, timeout=120000):
+        window.start_training()
+    banner = window.banner
+    qtbot.waitUntil(lambda: not banner.isHidden(), timeout=30000)  # once the run folder is read
+    summary = banner.summary()
+    run_dir = window.controller.run_dir
+    assert summary.run_dir == run_dir and (summary.epochs_done, summary.total_epochs) == (1, 1)
+    assert summary.best_epoch == 1 and summary.best_fcd > 0  # the judge scored the built-in digits
+    assert banner.headline.text() == "Training complete: 1 of 1 epochs."
+    assert run_dir.name in banner.folder.text() and banner.folder.toolTip() == str(run_dir)
+    assert window.statusBar().currentMessage() == summary.status_text()
+    assert "Best epoch 1, FCD" in summary.status_text() and run_dir.name in summary.status_text()
+    # The banner sits above the tabs, in full view, its buttons too.
+    assert banner.geometry().bottom() < window.tabs.geometry().top() + 1
+    assert all(b.isVisible() for b in (banner.open_button, banner.explore_button, banner.train_more_button))
+
+    catcher = UrlCatcher()
+    QDesktopServices.setUrlHandler("file", catcher, "open")
+    try:
+        qtbot.mouseClick(banner.open_button, Qt.MouseButton.LeftButton)
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    assert [Path(url.toLocalFile()) for url in catcher.urls] == [run_dir]
+    qtbot.mouseClick(banner.explore_button, Qt.MouseButton.LeftButton)
+    assert window.tabs.currentWidget() is window.explorer
+
+    # Train more: the complete run asks how many more epochs, then resumes it.
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *args, **kwargs: (1, True))
+    with qtbot.waitSignal(window.trainingFinished, timeout=120000) as blocker:
+        qtbot.mouseClick(banner.train_more_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(banner.isHidden)  # a run is going: the summary of the last one goes
+    assert blocker.args[0].epoch == 2 and window.controller.run_dir == run_dir
+    qtbot.waitUntil(lambda: not banner.isHidden(), timeout=30000)
+    assert banner.headline.text() == "Training complete: 2 of 2 epochs."
+    with qtbot.waitSignal(banner.dismissed):
+        qtbot.mouseClick(banner.close_button, Qt.MouseButton.LeftButton)
+    assert banner.isHidden()
+
+
+def test_which_sections_are_open_is_remembered(qtbot, settings):
+    from gan_studio.gui.main_window import MainWindow
+
+    first = MainWindow(settings=settings)
+    qtbot.addWidget(first)
+    first.form.set_expanded_sections(["Hardware", "Images"])
+    first.close()
+    second = MainWindow(settings=settings)
+    qtbot.addWidget(second)
+    assert second.form.expanded_sections() == ["Images", "Hardware"]  # the panel's order
+    second.form.set_expanded_sections([])
+    second.close()
+    third = MainWindow(settings=settings)
+    qtbot.addWidget(third)
+    assert third.form.expanded_sections() == []
+    third.close()
