@@ -3,10 +3,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from PySide6.QtGui import QImage
-
 from gan_studio.gui.qt_images import to_qimage
 from gan_studio.gui.widgets.image_view import ImageView
+
+from .helpers import drawn_pixels
 
 
 def test_to_qimage_keeps_pixels_after_the_array_is_gone():
@@ -36,15 +36,6 @@ def test_image_view_draws_the_picture_crisply_scaled(qtbot):
     assert view.image() is not None and view.image()[0, 0, 0] == 255
     view.set_image(None)
     assert view.image() is None
-
-
-def drawn_pixels(view: ImageView) -> np.ndarray:
-    """The target rectangle of a grab of ``view`` as a uint8 H x W x 3 array."""
-    rect = view.target_rect()
-    shot = view.grab().toImage().copy(rect).convertToFormat(QImage.Format.Format_RGB888)
-    row = shot.bytesPerLine()
-    data = np.frombuffer(shot.constBits(), np.uint8, count=row * shot.height()).reshape(shot.height(), row)
-    return data[:, : shot.width() * 3].reshape(shot.height(), shot.width(), 3).copy()  # before shot is freed
 
 
 def test_a_small_picture_fills_the_view_at_a_fractional_scale_with_crisp_pixels(qtbot):

@@ -6,6 +6,8 @@ import pytest
 
 from gan_studio.gui.widgets.metrics_plot import MetricsPlot, ema, smoothing_window
 
+from .helpers import legend_clear_of_the_data
+
 LOSS_CURVES = [("d_loss", "D loss", "#1f77b4"), ("g_loss", "G loss", "#ff7f0e")]
 
 
@@ -119,14 +121,6 @@ def test_markers_and_style(plot):
     assert plot.getPlotItem().getAxis("bottom").labelText == "step"
     assert [label.text for _, label in plot.getPlotItem().legend.items] == ["D loss", "G loss"]
     assert plot.backgroundBrush().color().name() == "#ffffff"
-
-
-def legend_clear_of_the_data(plot: MetricsPlot) -> bool:
-    """The legend overlaps neither the view box (where the curves are drawn) nor the title."""
-    item = plot.getPlotItem()
-    legend = plot.legend.sceneBoundingRect()
-    return not legend.intersects(item.vb.sceneBoundingRect()) and not legend.intersects(
-        item.titleLabel.item.sceneBoundingRect())
 
 
 @pytest.mark.parametrize("size", [(480, 330), (900, 500)])  # the window's plots at 1280 x 800 and 1920 x 1080

@@ -1,4 +1,5 @@
-"""A picture scaled to fill, crisp (nearest neighbour at any scale), centred, with a message when empty."""
+"""A picture scaled to fill its area, crisp when enlarged (nearest neighbour at any scale), centred,
+with a message when empty."""
 
 from __future__ import annotations
 
@@ -58,5 +59,8 @@ class ImageView(QWidget):
             painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._placeholder)
             return
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-        painter.drawImage(self.target_rect(), self._qimage)
+        target = self.target_rect()
+        # Enlarged: nearest neighbour, crisp. Shrunk: smooth, since nearest neighbour would drop
+        # whole rows and columns of pixels (a thin stroke of a digit vanishes).
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, target.width() < self._qimage.width())
+        painter.drawImage(target, self._qimage)
