@@ -20,6 +20,7 @@ from ..bench.command import add_bench_parser, run_bench
 from .evaluate import add_evaluate_parser, run_evaluate
 from .export import add_export_parser, run_export
 from .judge import add_judge_parser, run_judge
+from .project import add_project_parser, run_project
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_parser(commands)
     add_evaluate_parser(commands)
     add_judge_parser(commands)
+    add_project_parser(commands)
     add_bench_parser(commands)
     commands.add_parser("presets", help="list the presets")
     return parser
@@ -203,7 +205,7 @@ def open_window(self_test: bool) -> int:
 
 
 COMMANDS = {"train": cmd_train, "resume": cmd_resume, "sample": cmd_sample, "export": run_export, "evaluate": run_evaluate,
-            "judge": run_judge, "presets": cmd_presets, "bench": run_bench}
+            "judge": run_judge, "project": run_project, "presets": cmd_presets, "bench": run_bench}
 
 
 def main(argv: list[str] | None = None) -> int:

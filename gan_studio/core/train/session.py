@@ -27,6 +27,8 @@ from ..models.losses import make_loss
 from ..models.networks import build_models
 from ..runs.folder import CsvAppender, RunFolder
 from ..models.sampling import fixed_inputs, render_grid, weights_to_numpy
+from ..config import augment_policy
+from .augment import Augmenter
 from .steps import AdversarialStep
 
 EPOCH_COLUMNS = ("epoch", "step", "epoch_time_s", "elapsed_s", *STEP_METRICS)
@@ -76,11 +78,16 @@ class TrainingSession:
         self.fixed_z, self.fixed_labels = fixed_inputs(
             cfg.seed, cfg.grid_size**2, config.model.z_dim, self.num_classes, cfg.grid_size
         )
+        self.augmenter = Augmenter(
+            augment_policy(cfg.augment), cfg.augment_p if augment_policy(cfg.augment) else 0.0, cfg.ada_target,
+            self.noise_rng, self.device,
+        )
         self.step_fn = AdversarialStep(
             self.g, self.d, self.opt_g, self.opt_d, make_loss(cfg.loss, cfg.label_smoothing),
             schedule=cfg.schedule, d_steps=cfg.d_steps, gp_weight=cfg.gp_weight,
             l1=config.model.l1, l2=config.model.l2, noise_rng=self.noise_rng,
-            ema=self.ema, ema_decay=cfg.ema_decay, channels_last=self.channels_last,
+            ema=self.ema, ema_decay=cfg.ema_decay, ema_warmup=cfg.ema_warmup, channels_last=self.channels_last,
+            augmenter=self.augmenter, r1_gamma=cfg.r1_gamma, r1_every=cfg.r1_every,
         )
 
         self.epoch = 0  # epochs completed
@@ -190,6 +197,7 @@ class TrainingSession:
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
             "ema": self.ema.state_dict() if self.ema is not None else None,
+            "augment": self.augmenter.state(),
             "data_rng": self.data_rng.get_state(),
             "noise_rng": self.noise_rng.get_state(),
             "epoch": self.epoch,
@@ -229,6 +237,7 @@ class TrainingSession:
             self.epoch_order = state["epoch_order"]
             self.fixed_z, self.fixed_labels = state["fixed_z"], state["fixed_labels"]
             self.elapsed_before = float(state["elapsed_s"])
+            self.augmenter.restore(state.get("augment"))  # absent from checkpoints made before it
         except (KeyError, ValueError, RuntimeError, TypeError, AttributeError) as error:
             raise CheckpointError(f"{path} is incomplete or of another version ({type(error).__name__}: {error})") from None
 
