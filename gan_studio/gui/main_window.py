@@ -83,7 +83,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.setup_dock)
 
         self.status = TrainingStatus()
-        self.statusBar().addPermanentWidget(self.status, 1)
+        self.statusBar().addPermanentWidget(self.status)  # stretch 0: messages get the room on the left
         self.actions = create_actions(self)
         add_toolbar_and_menus(self, self.actions, self.setup_dock.toggleViewAction())
         self._connect()
