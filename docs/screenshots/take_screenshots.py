@@ -7,12 +7,13 @@ Run it on an X display of the size wanted (no window manager: the window fills t
     DISPLAY=:91 QT_QPA_PLATFORM=xcb python docs/screenshots/take_screenshots.py --epochs 8 --mid 4
 
 It writes window-WxH-training.png and window-WxH-finished.png beside itself (palette PNGs: a few
-hundred KB at most), using private settings and a temporary run folder, never yours.
+hundred KB at most), with private settings and a temporary home folder for the run, never yours.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -52,9 +53,12 @@ def main() -> int:
     from gan_studio.core.config import preset_config
     from gan_studio.gui.main_window import MainWindow
 
+    # A home of its own: the run goes where a user's would (~/.local/share/gan-studio/runs), and
+    # the banner shows that path, but nothing of yours is read or written.
     work = Path(tempfile.mkdtemp(prefix="gan-studio-shots-"))
+    os.environ["HOME"] = str(work)
+    os.environ.pop("XDG_DATA_HOME", None)
     settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
-    settings.setValue("run/runs_dir", str(work / "runs"))
     window = MainWindow(settings=settings)
     window.confirm_stop_on_close = lambda: True
     screen = app.primaryScreen().size()

@@ -241,7 +241,7 @@ class MainWindow(QMainWindow):
         a.new_run.setEnabled(c.allows("open"))
         self.form.set_training_active(state.busy)
         self.data_panel.set_enabled_for_training(not state.busy)
-        self.status.set_state(STATE_TEXT[state])
+        self.status.set_state(STATE_TEXT[state], state.busy)
 
     def _on_config_changed(self) -> None:
         config = self.form.config()

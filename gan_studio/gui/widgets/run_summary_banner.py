@@ -68,12 +68,12 @@ class RunSummary:
         return f"Best: epoch {self.best_epoch}, FCD {self.best_fcd:.2f}{floor}, kept as checkpoints/best.pt."
 
     def status_text(self) -> str:
-        """One line for the status bar, short enough for the ~650 px it has at 1280 x 800: the
-        run by its folder and the one above (the banner and its tooltip give the whole path)."""
+        """One line for the status bar, short enough for the ~700 px it has at 1280 x 800: the
+        run by its folder's name (the banner and its tooltip give the whole path)."""
         parts = [f"{HEADLINES[self.reason]}: {self.epochs_done} of {self.total_epochs} epochs"]
         if self.best_epoch is not None:
             parts.append(f"best epoch {self.best_epoch}, FCD {self.best_fcd:.2f}")
-        parts.append(str(Path(self.run_dir.parent.name, self.run_dir.name)))
+        parts.append(self.run_dir.name)
         return " · ".join(parts)
 
 
