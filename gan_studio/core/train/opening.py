@@ -58,6 +58,18 @@ def open_run_to_resume(
     return OpenedRun(run, config, record_data(run, config, read_data(config, dataset)), state)
 
 
+def record_training(run: RunFolder, world_size: int, backend: str | None) -> None:
+    """Note in run.json how this session trains the run: ``world_size`` processes over
+    ``backend`` (None for one process), at the top level and appended to ``trainings``."""
+    import datetime as _dt
+
+    started = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    history = run.info.get("trainings")
+    history = list(history) if isinstance(history, list) else []
+    history.append({"started": started, "world_size": world_size, "backend": backend})
+    run.update_info(world_size=world_size, backend=backend, trainings=history)
+
+
 def run_started(opened: OpenedRun, session) -> RunStarted:
     """The first event of a run opened for training, with its ``session`` (a TrainingSession) built."""
     report = opened.dataset.report

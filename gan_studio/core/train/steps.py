@@ -53,6 +53,10 @@ class AdversarialStep:
         channels_last: bool = False,
     ) -> None:
         self.g, self.d = generator, discriminator
+        # What the step calls to run each player: the modules themselves, or their
+        # DistributedDataParallel wrappers (distributed_session.py), whose backward averages
+        # the gradients over the processes. Attributes (z_dim, uses_batch_norm) come from g, d.
+        self.forward_g, self.forward_d = generator, discriminator
         self.opt_g, self.opt_d = opt_g, opt_d
         self.loss = loss
         self.schedule = schedule
@@ -85,9 +89,9 @@ class AdversarialStep:
     def _discriminate(self, real: Tensor, real_labels, fake: Tensor, fake_labels) -> tuple[Tensor, Tensor]:
         if self.d.uses_batch_norm:
             # Batch statistics must come from real and fake separately, as in pytorch/examples.
-            return self.d(real, real_labels), self.d(fake, fake_labels)
+            return self.forward_d(real, real_labels), self.forward_d(fake, fake_labels)
         labels = None if real_labels is None else torch.cat([real_labels, fake_labels])
-        scores = self.d(torch.cat([real, fake]), labels)
+        scores = self.forward_d(torch.cat([real, fake]), labels)
         return scores[: real.shape[0]], scores[real.shape[0] :]
 
     def _penalty(self, kernels: list[Tensor]) -> Tensor | float:
@@ -161,9 +165,9 @@ class AdversarialStep:
 
     def _simultaneous(self, real: Tensor, real_labels) -> Tensor:
         z, fake_labels = self.sample_inputs(real, real_labels)
-        fake = self.g(z, fake_labels)
+        fake = self.forward_g(z, fake_labels)
         # Two calls, even without batch norm: G's backward then runs through the fake half only.
-        real_out, fake_out = self.d(real, real_labels), self.d(fake, fake_labels)
+        real_out, fake_out = self.forward_d(real, real_labels), self.forward_d(fake, fake_labels)
         loss_d = self.loss.d_loss(real_out, fake_out)
         loss_g = self.loss.g_loss(fake_out, real_out)
         self.opt_d.zero_grad(set_to_none=True)
@@ -180,11 +184,11 @@ class AdversarialStep:
     def _alternating(self, real: Tensor, real_labels, g_steps_now: bool) -> Tensor:
         z, fake_labels = self.sample_inputs(real, real_labels)
         with torch.set_grad_enabled(g_steps_now):
-            fake = self.g(z, fake_labels)
+            fake = self.forward_g(z, fake_labels)
         real_out, fake_out = self._discriminate(real, real_labels, fake.detach(), fake_labels)
         loss_d = self.loss.d_loss(real_out, fake_out)
         if self.gp_weight:
-            penalty = gradient_penalty(self.d, real, fake, fake_labels, self.noise_rng)
+            penalty = gradient_penalty(self.forward_d, real, fake, fake_labels, self.noise_rng)
             loss_d = loss_d + self.gp_weight * penalty
         self.opt_d.zero_grad(set_to_none=True)
         loss_d, norm_d = self._backward(loss_d, self.d_params, self.d_kernels)
@@ -193,7 +197,7 @@ class AdversarialStep:
             nan = self._nan_value(loss_d)
             return self._metrics(loss_d, nan, real_out, fake_out, norm_d, nan)
 
-        fake_out_g = self.d(fake, fake_labels)
+        fake_out_g = self.forward_d(fake, fake_labels)
         loss_g = self.loss.g_loss(fake_out_g, real_out)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g, norm_g = self._backward(loss_g, self.g_params, self.g_kernels)
