@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -25,6 +26,9 @@ from pathlib import Path
 from ..core.errors import GanStudioError
 from ..core.jobs import user_message
 from .training import drive_training
+
+
+LAUNCHED_HERE = "GAN_STUDIO_LAUNCHED_BY_NPROC"
 
 
 def add_nproc_argument(parser: argparse.ArgumentParser) -> None:
@@ -65,7 +69,8 @@ def run_rank(make_trainer: Callable, device_name: str, quiet: bool) -> int:
         message = lost_peer_message(error, context) if context is not None else None
         if message is None:
             raise
-        _error(f"{message}; the last checkpoint is kept")
+        if not os.environ.get(LAUNCHED_HERE):  # under --nproc the launcher says which rank failed
+            _error(f"{message}; the last checkpoint is kept")
         return 1
     finally:
         if context is not None:
@@ -85,10 +90,13 @@ def launch_local(args: argparse.Namespace, argv: list[str]) -> int:
     from torch.distributed.elastic.multiprocessing.api import SignalException
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
 
-    # The launcher's own log lines (thread settings, each SIGTERM it sends) would bury the
-    # ranks' one-line errors; its failures come back as ChildFailedError and are said below.
-    for name in ("torch.distributed.run", "torch.distributed.elastic", "torch.distributed.launcher"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+    # The launcher's own log lines (thread settings, each signal it sends, a failed rank's
+    # exit code) would bury the ranks' one-line errors; its failures come back as
+    # ChildFailedError and are said in one line below. Its loggers set their own levels.
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("torch.distributed"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+    os.environ[LAUNCHED_HERE] = "1"  # the ranks leave a lost peer to the line said here
     command = ["--standalone", "--nnodes=1", f"--nproc_per_node={args.nproc}", "--monitor-interval=0.1",
                "-m", "gan_studio", *strip_nproc(argv)]
     try:
@@ -102,7 +110,8 @@ def launch_local(args: argparse.Namespace, argv: list[str]) -> int:
 
 def failure_summary(failures: dict) -> tuple[str, int]:
     """One line for the ranks that failed first, and the exit status to return."""
-    rank, failure = min(failures.items(), key=lambda item: item[1].timestamp)
+    # A rank killed by a signal is the cause; the others then failed on losing it.
+    rank, failure = min(failures.items(), key=lambda item: (item[1].exitcode >= 0, item[1].timestamp))
     code = failure.exitcode
     how = f"was killed by {failure.signal_name()}" if code < 0 else f"exited with status {code}"
     return f"rank {rank} {how}; the launcher stopped every rank", (1 if code < 0 else code)
@@ -116,7 +125,8 @@ def _report_failure(error, run: Path | None) -> int:
     if codes <= {130}:  # every rank stopped on a signal, rank 0 saved
         return 130
     line, status = failure_summary(failures)
-    kept = f"; the last checkpoint in {run} is kept" if run is not None else ""
+    last = Path(run) / "checkpoints" / "last.pt" if run is not None else None
+    kept = f"; the last checkpoint is kept: {last}" if last is not None and last.is_file() else ""
     _error(line + kept)
     return status
 

@@ -145,5 +145,11 @@ def lost_peer_message(error: BaseException, context: DistributedContext) -> str 
 
 
 def _first_line(error: BaseException) -> str:
+    """The gist of a collective's error: gloo's "[.../pair.cc:537] Read error [127.0.0.1]:22959:
+    Connection reset by peer. This is typically caused by ..." becomes "Read error ...: Connection
+    reset by peer"."""
     text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+    line = text.splitlines()[0] if text else type(error).__name__
+    if line.startswith("[") and "] " in line:
+        line = line.split("] ", 1)[1]
+    return line.split(". ", 1)[0]
