@@ -20,11 +20,12 @@ from PySide6.QtWidgets import (
 
 from ..core.events import CheckpointSaved, EpochEnd, Finished, FinishReason, HealthWarning, RunStarted, StepMetrics
 from ..core.runs.folder import new_run_name
-from .actions import add_toolbar_and_menus, create_actions
+from .actions import add_toolbar_and_menus, create_actions, offer_gpus
 from .dialogs.messages import show_about, show_error
 from .workers.device_probe import DeviceProbe
 from .workers.jobs import stop_jobs
 from .workers.judge import JudgeWorker
+from .workers.launcher import GpuLauncher
 from .workers.run_watcher import RunHistory, RunWatcher
 from .settings import AppSettings
 from .workers.training import TrainingController, TrainingState
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
         self.watcher = RunWatcher(self)
         self.devices = DeviceProbe(self)
         self.judge_worker = JudgeWorker(self)  # trains a judge for the user's labelled data
+        self.launcher = GpuLauncher(self)  # "Train on N GPUs": torchrun as a child process
         self.opened_run: RunHistory | None = None  # a run opened from disk (resumable)
         self._run_started: RunStarted | None = None  # the run being trained, for the explorer
         self._total_epochs = 0
@@ -107,6 +109,8 @@ class MainWindow(QMainWindow):
         a.train.triggered.connect(self.start_training)
         a.pause.triggered.connect(self._toggle_pause)
         a.stop.triggered.connect(c.stop)
+        a.train_gpus.triggered.connect(self._train_on_gpus)
+        a.stop.triggered.connect(self.launcher.stop)
         a.save.triggered.connect(c.save_checkpoint)
         a.new_run.triggered.connect(self.new_run)
         a.open_run.triggered.connect(self._choose_run)
@@ -131,6 +135,10 @@ class MainWindow(QMainWindow):
         self.watcher.epochAdded.connect(self._on_watched_epoch)
         self.watcher.failed.connect(lambda message: self._error("Cannot open run", message))
         self.devices.found.connect(self.form.set_devices)
+        self.devices.found.connect(self.launcher.set_devices)
+        self.launcher.offered.connect(lambda gpus: offer_gpus(self.actions.train_gpus, gpus))
+        self.launcher.runReady.connect(self.open_run)
+        self.launcher.ended.connect(self._on_launch_ended)
         self.quality.bind_judge_worker(self.judge_worker)
         self.data_panel.datasetReady.connect(self.judge_worker.inspect)  # -> quality.set_dataset_info
         self.quality.trainJudgeRequested.connect(
@@ -170,12 +178,9 @@ class MainWindow(QMainWindow):
         if self.opened_run is not None and self.opened_run.has_checkpoint:
             self._resume_opened_run()
             return
-        error = self.form.validation_error()
-        if error:
-            self._error("Cannot start training", error)
+        config = self._form_config()
+        if config is None:
             return
-        config = self.form.config()
-        config.data.source = self.data_panel.source()
         run_dir = Path(run_dir) if run_dir else self.settings.runs_dir() / new_run_name(config)
         self.page.clear()
         self.quality.clear()
@@ -185,6 +190,30 @@ class MainWindow(QMainWindow):
         # loads what the config asks for, so the run records the data that resuming will load.
         same = self.data_panel.data_config() == config.data
         self.controller.start_new(config, run_dir, dataset=self.data_panel.dataset() if same else None)
+
+    def _form_config(self):
+        """The form's config with the chosen data, or None after saying why it cannot train."""
+        error = self.form.validation_error()
+        if error:
+            self._error("Cannot start training", error)
+            return None
+        config = self.form.config()
+        config.data.source = self.data_panel.source()
+        return config
+
+    def _train_on_gpus(self) -> None:
+        config = self._form_config() if self.controller.allows("train") and not self.launcher.running else None
+        if config is not None:
+            self.new_run()
+            self.launcher.start(config, self.settings.runs_dir() / new_run_name(config))  # runReady opens it
+            self._apply_state(self.controller.state)
+
+    def _on_launch_ended(self, status: int, message: str) -> None:
+        if status not in (0, 130):  # 130: stopped, rank 0 saved
+            self._error("Training on GPUs failed", message or f"the launcher exited with status {status}")
+        if self.opened_run is not None:
+            self.open_run(self.opened_run.path)  # read again: now with its last checkpoint, resumable here
+        self._apply_state(self.controller.state)
 
     def _resume_opened_run(self) -> None:
         run = self.opened_run
@@ -234,12 +263,14 @@ class MainWindow(QMainWindow):
     # -- reactions -------------------------------------------------------------------------------
     def _apply_state(self, state: TrainingState) -> None:
         c, a = self.controller, self.actions
-        a.train.setEnabled(c.allows("train") and (self.opened_run is None or self.opened_run.has_checkpoint))
+        launched = self.launcher.running  # a run on several GPUs: only Stop acts on it
+        a.train.setEnabled(c.allows("train") and not launched and (self.opened_run is None or self.opened_run.has_checkpoint))
+        a.train_gpus.setEnabled(c.allows("train") and not launched)
         resumable = self.opened_run is not None and self.opened_run.has_checkpoint
         a.train.setText("&Resume" if resumable and not self.opened_run.complete else "&Train more" if resumable else "&Train")
         a.pause.setEnabled(c.allows("pause") or c.allows("resume"))
         a.pause.setText("&Resume" if state is TrainingState.PAUSED else "&Pause")
-        a.stop.setEnabled(c.allows("stop"))
+        a.stop.setEnabled(c.allows("stop") or launched)
         a.save.setEnabled(c.allows("save"))
         a.open_run.setEnabled(c.allows("open"))
         a.new_run.setEnabled(c.allows("open"))
@@ -371,3 +402,4 @@ class MainWindow(QMainWindow):
         self.data_panel.shutdown()
         self.devices.shutdown()
         self.judge_worker.shutdown()
+        self.launcher.shutdown()  # a run on GPUs stops, and rank 0 saves
