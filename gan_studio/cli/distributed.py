@@ -120,7 +120,7 @@ def failure_summary(failures: dict) -> tuple[str, int]:
 def _report_failure(error, run: Path | None) -> int:
     failures = error.failures
     codes = {failure.exitcode for failure in failures.values()}
-    if codes == {2}:  # a user's mistake, already said by the rank that found it
+    if 2 in codes:  # a user's mistake, said by the rank that found it (the rest were then stopped)
         return 2
     if codes <= {130}:  # every rank stopped on a signal, rank 0 saved
         return 130

@@ -162,3 +162,12 @@ def test_a_stop_wish_stops_the_run_at_an_agreed_step_and_saves(tmp_path, tiny_co
     resumed = Trainer.resume(tmp_path / "run")  # and one process continues it
     _, done = run_to_end(resumed)
     assert done.reason.name == "COMPLETED" and done.epoch == tiny_config.train.epochs
+
+
+def test_the_launcher_adds_nothing_to_a_mistake_a_rank_has_said(capsys):
+    from gan_studio.cli.distributed import _report_failure
+
+    failures = {0: SimpleNamespace(exitcode=2, timestamp=1, signal_name=lambda: ""),
+                1: SimpleNamespace(exitcode=-15, timestamp=2, signal_name=lambda: "SIGTERM")}
+    assert _report_failure(SimpleNamespace(failures=failures), None) == 2
+    assert capsys.readouterr().err == ""

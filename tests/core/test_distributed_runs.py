@@ -154,3 +154,15 @@ def test_ctrl_c_on_the_launcher_stops_every_rank_and_rank_0_saves(tmp_path):
     assert _steps(run)[-1] == state["global_step"]  # saved where every rank stopped
     _, finished = run_to_end(Trainer.resume(run, extra_epochs=1))
     assert finished.reason.name == "COMPLETED"
+
+
+@pytest.mark.slow
+def test_a_mistake_is_one_line_from_rank_0_with_status_2_and_no_run_folder(tmp_path):
+    run = tmp_path / "run"
+    done = _gan_studio("train", "--nproc", "2", *TINY, "--batch", "80", "--out", str(run), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "gan-studio: error: the global batch (80 a process x 2 processes = 160) is larger than the dataset "
+        "(128 images): choose a batch of at most 64 a process"
+    ]
+    assert not run.exists()

@@ -28,7 +28,7 @@ import torch
 import torch.distributed as dist
 
 from ..config import RunConfig
-from ..errors import GanStudioError, is_out_of_memory
+from ..errors import DataError, GanStudioError, is_out_of_memory
 from ..events import STEP_METRICS
 from ..jobs import user_message
 from ..runs.folder import CsvAppender, RunFolder
@@ -256,7 +256,7 @@ class DistributedTrainer(Trainer):
 def check_global_batch(config: RunConfig, count: int, world_size: int) -> None:
     batch = config.train.batch_size
     if batch * world_size > count:
-        raise DistributedError(
+        raise DataError(
             f"the global batch ({batch} a process x {world_size} processes = {batch * world_size}) is larger than "
             f"the dataset ({count} images): choose a batch of at most {count // world_size} a process"
         )
