@@ -124,7 +124,13 @@ def _report_failure(error, run: Path | None) -> int:
         return 2
     if codes <= {130}:  # every rank stopped on a signal, rank 0 saved
         return 130
-    line, status = failure_summary(failures)
+    # A rank killed from outside (SIGKILL: the kernel's OOM killer, kill -9; a crash) said
+    # nothing: say it here. Ranks that exited with an error said it in their own line (or a
+    # traceback), and the SIGTERM the launcher sends the others afterwards is no cause.
+    killed = {rank: f for rank, f in failures.items() if f.exitcode < 0 and f.signal_name() not in ("SIGTERM", "SIGINT")}
+    if not killed:
+        return 1
+    line, status = failure_summary(killed)
     last = Path(run) / "checkpoints" / "last.pt" if run is not None else None
     kept = f"; the last checkpoint is kept: {last}" if last is not None and last.is_file() else ""
     _error(line + kept)

@@ -16,7 +16,7 @@ from gan_studio.core.errors import GanStudioError
 from gan_studio.core.train.distributed import (
     DistributedCommands,
     DistributedContext,
-    _first_line,
+    first_line,
     choose_backend,
     launched_by_torchrun,
     timeout_seconds,
@@ -116,7 +116,7 @@ def test_gloo_errors_are_cut_to_their_gist():
         "[/x/gloo/transport/tcp/pair.cc:537] Read error [127.0.0.1]:22959: Connection reset by peer. "
         "This is typically caused by a remote worker hanging."
     )
-    assert _first_line(error) == "Read error [127.0.0.1]:22959: Connection reset by peer"
+    assert first_line(error) == "Read error [127.0.0.1]:22959: Connection reset by peer"
 
 
 # -- one rank of gloo, in this process ------------------------------------------------------------
@@ -171,3 +171,34 @@ def test_the_launcher_adds_nothing_to_a_mistake_a_rank_has_said(capsys):
                 1: SimpleNamespace(exitcode=-15, timestamp=2, signal_name=lambda: "SIGTERM")}
     assert _report_failure(SimpleNamespace(failures=failures), None) == 2
     assert capsys.readouterr().err == ""
+
+
+def test_out_of_memory_on_a_rank_ends_the_job_with_one_sentence_and_keeps_the_checkpoint(
+    tmp_path, tiny_config, one_rank, monkeypatch
+):
+    from gan_studio.core.train.distributed import DistributedError
+    from gan_studio.core.train.steps import AdversarialStep
+
+    run_to_end(DistributedTrainer.new(tiny_config, tmp_path / "run", one_rank))
+    last = (tmp_path / "run" / "checkpoints" / "last.pt").read_bytes()
+
+    def out_of_memory(self, real, labels, batch_number):
+        raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(AdversarialStep, "__call__", out_of_memory)
+    with pytest.raises(DistributedError) as caught:
+        list(DistributedTrainer.resume(tmp_path / "run", one_rank, extra_epochs=1).events())
+    assert str(caught.value).startswith("rank 0 ran out of memory (CUDA out of memory); one rank cannot redo its step")
+    assert (tmp_path / "run" / "checkpoints" / "last.pt").read_bytes() == last
+
+
+def test_the_launcher_names_a_rank_killed_from_outside_but_not_the_ones_it_stopped(capsys):
+    from gan_studio.cli.distributed import _report_failure
+
+    stopped = SimpleNamespace(exitcode=-15, timestamp=1, signal_name=lambda: "SIGTERM")
+    said = SimpleNamespace(exitcode=1, timestamp=2, signal_name=lambda: "")
+    assert _report_failure(SimpleNamespace(failures={0: stopped, 1: said}), None) == 1
+    assert capsys.readouterr().err == ""  # rank 1 said why in its own line
+    killed = SimpleNamespace(exitcode=-9, timestamp=3, signal_name=lambda: "SIGKILL")
+    assert _report_failure(SimpleNamespace(failures={0: stopped, 1: killed}), None) == 1
+    assert "rank 1 was killed by SIGKILL" in capsys.readouterr().err

@@ -97,7 +97,7 @@ def start(device_name: str, environ: Mapping[str, str] = os.environ) -> Distribu
     try:
         dist.init_process_group(backend, rank=rank, world_size=world_size, timeout=timeout)
     except (RuntimeError, ValueError) as error:  # DistError is a RuntimeError
-        raise DistributedError(f"rank {rank} could not join the other {world_size - 1} rank(s): {_first_line(error)}") from None
+        raise DistributedError(f"rank {rank} could not join the other {world_size - 1} rank(s): {first_line(error)}") from None
     return DistributedContext(rank, world_size, local_rank, backend, device)
 
 
@@ -135,7 +135,7 @@ def lost_peer_message(error: BaseException, context: DistributedContext) -> str 
     """The sentence for a collective that failed because another rank is gone, else None."""
     import torch.distributed as dist
 
-    text = _first_line(error)
+    text = first_line(error)
     lost = isinstance(error, dist.DistError) or any(
         marker in text for marker in ("Connection closed by peer", "Connection reset by peer", "Broken pipe", "gloo", "NCCL", "timed out")
     )
@@ -144,7 +144,7 @@ def lost_peer_message(error: BaseException, context: DistributedContext) -> str 
     return f"rank {context.rank} lost contact with the other ranks ({text}); another rank has stopped or died"
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
     """The gist of a collective's error: gloo's "[.../pair.cc:537] Read error [127.0.0.1]:22959:
     Connection reset by peer. This is typically caused by ..." becomes "Read error ...: Connection
     reset by peer"."""

@@ -32,7 +32,7 @@ from ..errors import DataError, GanStudioError, is_out_of_memory
 from ..events import STEP_METRICS
 from ..jobs import user_message
 from ..runs.folder import CsvAppender, RunFolder
-from .distributed import DistributedCommands, DistributedContext, DistributedError, ElsewhereError
+from .distributed import DistributedCommands, DistributedContext, DistributedError, ElsewhereError, first_line
 from .opening import OpenedRun, open_new_run, open_run_to_resume, read_data, record_data, record_training
 from .session import TrainingSession
 from .trainer import Trainer
@@ -137,9 +137,9 @@ class DistributedSession(TrainingSession):
             if not is_out_of_memory(error):
                 raise
             raise DistributedError(
-                f"rank {self.rank} ran out of memory ({user_message(error).split('(')[0].strip()}); one rank cannot redo "
-                f"its step alone, so the job stops on every rank and the last checkpoint is kept. "
-                f"Try a smaller batch than {self.batch_size} a process."
+                f"rank {self.rank} ran out of memory ({first_line(error)[:120]}); one rank cannot redo its step "
+                f"alone, so the job stops on every rank and the last checkpoint is kept. Try a smaller batch "
+                f"than {self.batch_size} a process, or a smaller model width."
             ) from None
         flags = torch.tensor([float(self._commands.stop_wished), float(self._report_wish)])
         self._report_wish = False
