@@ -142,7 +142,7 @@ def test_one_rank_under_ddp_trains_bit_for_bit_like_one_process(tmp_path, tiny_c
     assert all(torch.equal(plain[name], ddp[name]) for name in plain)
     info = json.loads((tmp_path / "ddp" / "run.json").read_text())
     assert (info["world_size"], info["backend"]) == (1, "gloo")
-    assert json.loads((tmp_path / "plain" / "run.json").read_text())["trainings"][0]["backend"] is None
+    assert json.loads((tmp_path / "plain" / "run.json").read_text())["sessions"][0]["backend"] is None
     state = torch.load(finished.checkpoint, weights_only=True)
     assert state["world_size"] == 1 and len(state["noise_rng_ranks"]) == 1
 

@@ -73,7 +73,7 @@ def test_two_processes_train_one_run_that_resumes_in_one_and_again_in_two(tmp_pa
     done = _gan_studio("resume", str(run), "--nproc", "2", "--epochs", "1", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert _steps(run) == list(range(1, 17 + 4))
-    trainings = [(t["world_size"], t["backend"]) for t in _info(run)["trainings"]]
+    trainings = [(t["world_size"], t["backend"]) for t in _info(run)["sessions"]]
     assert trainings == [(2, "gloo"), (1, None), (2, "gloo")]
 
 

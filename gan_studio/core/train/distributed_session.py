@@ -33,7 +33,7 @@ from ..events import STEP_METRICS
 from ..jobs import user_message
 from ..runs.folder import CsvAppender, RunFolder
 from .distributed import DistributedCommands, DistributedContext, DistributedError, ElsewhereError, first_line
-from .opening import OpenedRun, open_new_run, open_run_to_resume, read_data, record_data, record_training
+from .opening import OpenedRun, open_new_run, open_run_to_resume, read_data, record_data
 from .session import TrainingSession
 from .trainer import Trainer
 
@@ -56,7 +56,7 @@ class DistributedSession(TrainingSession):
         context: DistributedContext, commands: DistributedCommands,
     ) -> None:
         self.context = context
-        self.rank, self.world_size = context.rank, context.world_size
+        self.rank, self.world_size, self.backend = context.rank, context.world_size, context.backend
         self._commands = commands
         self._inflight: list[tuple[dist.Work, torch.Tensor]] = []  # step reductions not yet read
         self._report_wish = False  # rank 0: its clock asks for a report (sent with the next step)
@@ -82,7 +82,8 @@ class DistributedSession(TrainingSession):
         keeps the run's stream (one process continues it exactly) and rank r > 0 starts one
         seeded by (seed, r, step)."""
         saved = (state or {}).get("noise_rng_ranks")
-        if saved is not None and len(saved) == self.world_size:
+        size = self.noise_rng.get_state().numel()  # a stream saved on another kind of device cannot go on
+        if saved is not None and len(saved) == self.world_size and saved[self.rank].numel() == size:
             self.noise_rng.set_state(saved[self.rank].cpu())
         elif self.rank > 0:
             words = np.random.SeedSequence([self.config.train.seed, self.rank, self.global_step]).generate_state(2)
@@ -204,7 +205,7 @@ class DistributedTrainer(Trainer):
         opened, failure, payload = None, None, None
         if context.is_main:
             try:
-                opened = self._open_as_writer()
+                opened = self._open_as_writer()  # takes the run's lock: rank 0 is its one writer
                 payload = (str(opened.run.path), opened.config.to_json(), None)
             except (GanStudioError, OSError) as error:
                 failure, payload = error, (None, None, user_message(error, terse=True))
@@ -227,21 +228,19 @@ class DistributedTrainer(Trainer):
             raise failure
         for rank, reason in enumerate(reasons):
             if reason is not None:
+                opened.close(failed=True)  # rank 0: the lock let go, a new run's folder removed
                 raise ElsewhereError(f"rank {rank}: {reason}")
         return opened
 
     def _open_as_writer(self) -> OpenedRun:
         world = self.context.world_size
-        if self.resuming:
-            opened = open_run_to_resume(self.run_dir, self.extra_epochs, self.minutes, self.dataset)
-            check_global_batch(opened.config, len(opened.dataset.images), world)
-        else:
-            dataset = read_data(self.config, self.dataset)
-            check_global_batch(self.config, len(dataset.images), world)
-            opened = open_new_run(self.run_dir, self.config, dataset)
-        take_run_lock(opened.run)
-        record_training(opened.run, world, self.context.backend)
-        return opened
+        if self.resuming:  # checked before the run is touched, from what run.json says
+            run = RunFolder.open(self.run_dir)
+            check_global_batch(run.config, int(run.info.get("dataset", {}).get("count", 0) or 0), world)
+            return open_run_to_resume(self.run_dir, self.extra_epochs, self.minutes, self.dataset, self.machine)
+        dataset = read_data(self.config, self.dataset)
+        check_global_batch(self.config, len(dataset.images), world)
+        return open_new_run(self.run_dir, self.config, dataset)
 
     def _open_as_reader(self, path: Path, config: RunConfig) -> OpenedRun:
         from ..runs.checkpoint import load_checkpoint
@@ -249,21 +248,22 @@ class DistributedTrainer(Trainer):
         run = RunFolder.open(path)
         dataset = read_data(config, self.dataset)
         record_data(run, config, dataset)  # rank 0 has recorded it: this checks it is the same data
-        state = load_checkpoint(run.last_checkpoint_path) if self.resuming else None
-        return OpenedRun(run, config, dataset, state)
+        state = load_checkpoint(run.last_checkpoint_path, map_location="cpu") if self.resuming else None
+        return ReadOnlyRun(run, config, dataset, state)
+
+
+class ReadOnlyRun(OpenedRun):
+    """The run as a rank other than 0 opens it: no lock, and closing it never touches the
+    folder (rank 0 alone cleans up a run that failed to start)."""
+
+    def close(self, failed: bool = False) -> None:
+        pass
 
 
 def check_global_batch(config: RunConfig, count: int, world_size: int) -> None:
     batch = config.train.batch_size
-    if batch * world_size > count:
+    if count and batch * world_size > count:
         raise DataError(
             f"the global batch ({batch} a process x {world_size} processes = {batch * world_size}) is larger than "
             f"the dataset ({count} images): choose a batch of at most {count // world_size} a process"
         )
-
-
-def take_run_lock(run: RunFolder) -> None:
-    """HOOK for the run lock (branch run-lock, core/runs/lock.py): rank 0, the run folder's only
-    writer, takes the run's lock here, before it writes anything, and holds it until it exits.
-    The other ranks never write and never take it. Until that module lands this does nothing."""
-    return None

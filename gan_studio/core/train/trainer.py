@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import RunConfig
+from ..config import Machine, RunConfig
 from ..data import ImageDataset
 from ..device import release_device_memory
 from ..errors import is_out_of_memory, out_of_memory_message
@@ -47,7 +47,7 @@ from ..runs.folder import METRICS_COLUMNS
 from .clock import TrainingClock
 from .commands import Command, TrainerCommands
 from ..observers import EpochDone, Observer
-from .opening import OpenedRun, open_new_run, open_run_to_resume, record_training, run_started
+from .opening import OpenedRun, open_new_run, open_run_to_resume, record_session, run_started
 from .session import TrainingSession
 
 EVENTS_PER_SECOND = 10  # StepMetrics cadence: smooth curves, negligible cost
@@ -96,10 +96,12 @@ class Trainer:
         commands: TrainerCommands | None = None,
         *,
         minutes: float | None = None,
+        machine: Machine | None = None,
         observers: Sequence[Observer] = (),
         now: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.run_dir = Path(run_dir).expanduser()
+        self.machine = machine  # a resume's device and threads (a new run's are in its config)
         self.config = config
         self.resuming = resume
         self.extra_epochs = extra_epochs
@@ -126,14 +128,15 @@ class Trainer:
     @classmethod
     def resume(
         cls, run_dir: Path, extra_epochs: int | None = None, dataset: ImageDataset | None = None,
-        commands: TrainerCommands | None = None, *, minutes: float | None = None,
+        commands: TrainerCommands | None = None, *, minutes: float | None = None, machine: Machine | None = None,
         observers: Sequence[Observer] = (), now: Callable[[], float] = time.perf_counter,
     ) -> Trainer:
         """Continue from the run's last checkpoint: to its planned end, or ``extra_epochs`` more;
-        ``minutes``, when given, replaces the run's time limit (0: none)."""
+        ``minutes``, when given, replaces the run's time limit (0: none). ``machine`` is this
+        process' device and threads (default: auto); the ones the run was trained with never count."""
         return cls(
             run_dir, None, resume=True, extra_epochs=extra_epochs, dataset=dataset, commands=commands,
-            minutes=minutes, observers=observers, now=now,
+            minutes=minutes, machine=machine, observers=observers, now=now,
         )
 
     @property
@@ -152,22 +155,37 @@ class Trainer:
 
     # -- the run ---------------------------------------------------------------------------------
     def events(self) -> Iterator[Event]:
+        # Opening takes the run's lock (RunLocked when another process writes it); it is let go
+        # when the run ends, however it ends. A run that fails before it starts (its model
+        # cannot be built, say) leaves no folder behind.
         opened = self._open()
-        run, dataset = opened.run, opened.dataset
+        try:
+            self._start(opened)
+        except BaseException:
+            opened.close(failed=True)
+            raise
+        try:
+            yield from self._emit(run_started(opened, self._session))
+            yield from self._train()
+        finally:
+            try:
+                self._metrics_file.close()
+                for observer in self.observers:
+                    observer.close()
+                self._session.close()
+            finally:
+                opened.close()
+
+    def _start(self, opened: OpenedRun) -> None:
+        run = opened.run
         self.config = opened.config
         session = self._session = self._make_session(opened)
+        if session.rank == 0:  # the run folder's one writer (distributed_session.py)
+            record_session(opened, session)
         self._run = run
         self._metrics_file = session.open_table(run.metrics_path, METRICS_COLUMNS)
         self._clock = TrainingClock(self.config.train.minutes * 60.0, self.now)
         self.observers = self._make_observers(opened, session)
-        try:
-            yield from self._emit(run_started(opened, session))
-            yield from self._train()
-        finally:
-            self._metrics_file.close()
-            for observer in self.observers:
-                observer.close()
-            session.close()
 
     def _make_session(self, opened: OpenedRun) -> TrainingSession:
         return TrainingSession(self.config, opened.dataset, opened.run, opened.state)
@@ -180,11 +198,8 @@ class Trainer:
 
     def _open(self) -> OpenedRun:
         if self.resuming:
-            opened = open_run_to_resume(self.run_dir, self.extra_epochs, self.minutes, self.dataset)
-        else:
-            opened = open_new_run(self.run_dir, self.config, self.dataset)
-        record_training(opened.run, world_size=1, backend=None)
-        return opened
+            return open_run_to_resume(self.run_dir, self.extra_epochs, self.minutes, self.dataset, self.machine)
+        return open_new_run(self.run_dir, self.config, self.dataset)
 
     def _train(self) -> Iterator[Event]:
         session = self._session
