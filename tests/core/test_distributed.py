@@ -12,6 +12,7 @@ import torch
 import torch.distributed as dist
 
 from gan_studio.cli.distributed import failure_summary, strip_nproc
+from gan_studio.core.config import set_value
 from gan_studio.core.errors import GanStudioError
 from gan_studio.core.train.distributed import (
     DistributedCommands,
@@ -130,10 +131,16 @@ def one_rank(tmp_path):
         dist.destroy_process_group()
 
 
-def test_one_rank_under_ddp_trains_bit_for_bit_like_one_process(tmp_path, tiny_config, one_rank):
+@pytest.mark.parametrize("model", ["mlp", "dcgan"])
+def test_one_rank_under_ddp_trains_bit_for_bit_like_one_process(tmp_path, tiny_config, one_rank, model):
     # DDP at world size 1 averages over one rank; the shard is the plain slice; rank 0 keeps
-    # the run's noise stream. So the weights must be identical: DDP changes nothing else.
+    # the run's noise stream; ADA's statistics are summed over one rank. So the weights must be
+    # identical: DDP changes nothing else (the DCGAN: BatchNorm, channels_last, augmentation).
     tiny_config.train.ema_decay = 0.9
+    if model == "dcgan":
+        tiny_config.model.arch, tiny_config.model.width, tiny_config.data.image_size = "dcgan", 4, 28
+        for key, value in (("train.augment", "translation,cutout"), ("train.augment_p", 0.2), ("train.ada_target", 0.1)):
+            set_value(tiny_config, key, value)
     run_to_end(Trainer.new(tiny_config, tmp_path / "plain"))
     _, finished = run_to_end(DistributedTrainer.new(tiny_config, tmp_path / "ddp", one_rank))
     plain = checkpoint_weights(tmp_path / "plain" / "checkpoints" / "last.pt")
@@ -202,3 +209,16 @@ def test_the_launcher_names_a_rank_killed_from_outside_but_not_the_ones_it_stopp
     killed = SimpleNamespace(exitcode=-9, timestamp=3, signal_name=lambda: "SIGKILL")
     assert _report_failure(SimpleNamespace(failures={0: stopped, 1: killed}), None) == 1
     assert "rank 1 was killed by SIGKILL" in capsys.readouterr().err
+
+
+def test_ada_adjusts_p_from_the_statistics_of_every_rank():
+    from gan_studio.core.train.augment import ADA_INTERVAL, Augmenter
+
+    alone = Augmenter(("translation",), 0.5, 0.6, torch.Generator(), "cpu")
+    together = Augmenter(("translation",), 0.5, 0.6, torch.Generator(), "cpu")
+    together.reduce = lambda values: values * 2  # a second rank that saw the same
+    for _ in range(ADA_INTERVAL):
+        for augmenter in (alone, together):
+            augmenter.observe(torch.full((16,), 3.0))
+    assert float(alone.r_t) == float(together.r_t) == 1.0
+    assert float(together.p) - 0.5 == pytest.approx(2 * (float(alone.p) - 0.5))  # twice the images

@@ -68,6 +68,7 @@ class DistributedSession(TrainingSession):
             self.ema = self.step_fn.ema = None
         self._seed_noise(state)
         self._wrap_players()
+        self.augmenter.reduce = _sum_over_ranks  # ADA's p from every rank's real batches, alike on all
         self.device_description += f"; {self.world_size} processes ({context.backend}), global batch {self.global_batch}"
 
     @property
@@ -102,8 +103,8 @@ class DistributedSession(TrainingSession):
         # (batch statistics) never reads; only rank 0's are used (its grids and checkpoints), and
         # broadcasting them would cost a collective at every forward pass of D (2-3 a step).
         options = dict(device_ids=[self.device.index] if cuda else None, forward_sync_buffers=False)
-        self.step_fn.forward_g = DistributedDataParallel(self.g, **options)
-        self.step_fn.forward_d = DistributedDataParallel(self.d, **options)
+        self.step_fn.ddp_g = DistributedDataParallel(self.g, **options)
+        self.step_fn.ddp_d = DistributedDataParallel(self.d, **options)
 
     # -- the run folder: rank 0 writes ------------------------------------------------------------
     def open_table(self, path: Path, columns):
@@ -176,6 +177,11 @@ class DistributedSession(TrainingSession):
     def read_metrics(self, pending: list[torch.Tensor]) -> np.ndarray:
         self._settle()  # every rank reads at the same step, so the flags stay in step too
         return super().read_metrics([values / self.world_size for values in pending])
+
+
+def _sum_over_ranks(values: torch.Tensor) -> torch.Tensor:
+    dist.all_reduce(values)
+    return values
 
 
 class DistributedTrainer(Trainer):

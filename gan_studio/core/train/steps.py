@@ -58,10 +58,10 @@ class AdversarialStep:
         r1_every: int = 1,
     ) -> None:
         self.g, self.d = generator, discriminator
-        # What the step calls to run each player: the modules themselves, or their
-        # DistributedDataParallel wrappers (distributed_session.py), whose backward averages
-        # the gradients over the processes. Attributes (z_dim, uses_batch_norm) come from g, d.
-        self.forward_g, self.forward_d = generator, discriminator
+        # The players' DistributedDataParallel wrappers in a distributed run (distributed_session.py),
+        # whose backward averages the gradients over the processes; None: g and d themselves.
+        self.ddp_g: torch.nn.Module | None = None
+        self.ddp_d: torch.nn.Module | None = None
         self.opt_g, self.opt_d = opt_g, opt_d
         self.loss = loss
         self.schedule = schedule
@@ -86,6 +86,15 @@ class AdversarialStep:
         self._nan = None
 
     # -- helpers ---------------------------------------------------------------------------------
+    @property
+    def forward_g(self):
+        """What the step calls to run G (attributes such as z_dim are read from g itself)."""
+        return self.g if self.ddp_g is None else self.ddp_g
+
+    @property
+    def forward_d(self):
+        return self.d if self.ddp_d is None else self.ddp_d
+
     def sample_inputs(self, real: Tensor, real_labels: Tensor | None) -> tuple[Tensor, Tensor | None]:
         """Noise for a fake batch as large as the real one.
 
