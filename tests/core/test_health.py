@@ -143,3 +143,19 @@ def test_a_nan_is_reported_before_the_run_stops_and_the_warnings_are_recorded(ti
     assert isinstance(finished, Finished) and finished.reason is FinishReason.DIVERGED
     assert isinstance(warning, HealthWarning) and warning.kind == "diverged" and warning.message == finished.message
     assert RunFolder.open(tmp_path / "run").read_health()[-1]["kind"] == "diverged"
+
+
+def test_an_encoders_rows_get_the_collapse_and_oscillation_alarms():
+    """Unlabelled data scored by its encoder: FD for the stall, feature diversity for collapse."""
+    def encoder_row(step: int, fd: float, spread: float) -> QualityMeasured:
+        return quality(step, fcd=fd, kid=0.1, precision=0.8, recall=0.5, fcd_floor=1.0, kid_floor=0.0,
+                       diversity=spread, diversity_real=6.0, memorisation=2.0, memorisation_real=2.2)
+
+    monitor, found, step = HealthMonitor("ns", STEPS_PER_EPOCH), [], 0
+    for fd in [30, 20, 20.5, 20.2, 20.8, 20.1, 20.4]:
+        found += feed(monitor, np.full(300, 0.3), swinging(np.arange(step + 1, step + 301)), start=step + 1)
+        step += 300
+        found += monitor.observe_quality(encoder_row(step, fd, 5.5))
+    assert [w.kind for w in found] == ["oscillation"] and "the FD has not improved" in found[0].message
+    (warning,) = monitor.observe_quality(encoder_row(step + 300, 25, 1.0))
+    assert warning.kind == "mode_collapse" and "collapsing" in warning.message

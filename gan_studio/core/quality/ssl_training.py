@@ -166,7 +166,7 @@ def train_ssl_judge(dataset, epochs: int | None = None, task: TaskState = NO_TAS
     if epochs is not None and epochs < 1:
         raise GanStudioError(f"a judge needs at least one epoch (got {epochs})")
     task.check(CANCELLED)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     n, size, _, channels = dataset.images.shape
     train_idx, held_idx = unlabelled_split(n)
     images = torch.from_numpy(np.ascontiguousarray(dataset.images)).permute(0, 3, 1, 2)  # uint8 view
@@ -176,7 +176,8 @@ def train_ssl_judge(dataset, epochs: int | None = None, task: TaskState = NO_TAS
     steps = epochs * per_epoch if epochs is not None else default_steps(int(size))
 
     generator = torch.Generator().manual_seed(int(seed))
-    model = new_encoder(int(channels), generator)
+    # channels_last: its convolutions ran 0.79 s a step instead of 0.95 s here (1 thread, 32 px RGB).
+    model = new_encoder(int(channels), generator).to(memory_format=torch.channels_last)
     optimiser = torch.optim.AdamW(model.parameters(), lr=LEARNING_RATE, weight_decay=WEIGHT_DECAY)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=LEARNING_RATE, total_steps=steps)
     model.train()
@@ -198,7 +199,7 @@ def train_ssl_judge(dataset, epochs: int | None = None, task: TaskState = NO_TAS
     accuracy, view_batch = view_accuracy(model, x_held, batch, seed)
     scale = _calibrate_scale(model, x_train)
     task.check(CANCELLED)  # the last chance: from here the judge is written whole or not at all
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
 
     folder = judge_folder(dataset.fingerprint, root)
     state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
@@ -221,6 +222,7 @@ def train_ssl_judge(dataset, epochs: int | None = None, task: TaskState = NO_TAS
         "seed": int(seed),
         "trained": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "train_seconds": round(seconds, 1),
+        "cpu_seconds": round(cpu_seconds, 1),  # the process's CPU time: the budget's measure on a shared machine
         "threads": torch.get_num_threads(),
         "architecture": ARCHITECTURE,
         "augmentations": AUGMENTATIONS,
