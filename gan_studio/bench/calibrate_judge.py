@@ -53,9 +53,13 @@ def score_table(judge, dataset: ImageDataset, fresh: np.ndarray) -> tuple[list[t
 
 
 def format_rows(title: str, rows: list[tuple[str, dict]], ordered: bool) -> str:
-    lines = [f"| {title} | FD | KID | precision | recall |", "|---|---:|---:|---:|---:|"]
+    """A markdown table; "x floor" is FD over the floor's FD: free of the features' scale, so an
+    untrained encoder's column compares with a trained one's."""
+    floor = rows[0][1]["fcd"]
+    lines = [f"| {title} | FD | x floor | KID | precision | recall |", "|---|---:|---:|---:|---:|---:|"]
     for name, m in rows:
-        cells = [f"{m[c]:.3f}" if c in m else "" for c in COLUMNS]
+        cells = [(f"{m[c]:.4g}" if c in ("fcd", "kid") else f"{m[c]:.3f}") if c in m else "" for c in COLUMNS]
+        cells.insert(1, f"{m['fcd'] / floor:.2f}" if floor > 0 else "")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines.append(f"\nordering real < mild < heavy < noise and real < repeated: {'yes' if ordered else 'NO'}")
     return "\n".join(lines)
