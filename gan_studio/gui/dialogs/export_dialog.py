@@ -1,4 +1,4 @@
-"""Export dialog: grids, single images, animations and generator weights, written off the GUI thread.
+"""Export dialog: grids, single images, animations, generator weights and ONNX, written off the GUI thread.
 
 The export runs as a job (workers/jobs.py) that builds its own generator snapshot (torch lives
 in the job's thread, never on the GUI thread), reports its progress and is cancelled between
@@ -148,7 +148,7 @@ class ExportDialog(QDialog):
         if kind == "images":
             return QFileDialog.getExistingDirectory(self, "Folder for the images", start)
         filters = {"interpolation": "GIF (*.gif);;Animated PNG (*.png)", "progress": "GIF (*.gif);;Animated PNG (*.png)",
-                   "weights": "safetensors (*.safetensors)"}.get(kind, "PNG (*.png)")
+                   "weights": "safetensors (*.safetensors)", "onnx": "ONNX (*.onnx)"}.get(kind, "PNG (*.png)")
         return QFileDialog.getSaveFileName(self, "Export to", start, filters, options=options)[0]
 
     def _browse(self) -> None:
@@ -177,6 +177,9 @@ class ExportDialog(QDialog):
             self._show("Nothing to export yet: train for one epoch or open a run.", error=True)
             return False
         kind = self.options.kind()
+        if problem := self.options.problem(kind):
+            self._show(problem, error=True)
+            return False
         existing = self.options.existing_target(kind, path)
         if existing is not None and not self.confirm_overwrite(existing):
             self._show("Nothing was written.")
