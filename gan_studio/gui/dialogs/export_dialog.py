@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from ...core.jobs import TaskState
 from ...core.latent.bookmarks import Bookmark
 from ..workers.jobs import Jobs, Latest
+from ..workers.render import snapshot_of
 from .export_options import KINDS, ExportOptions
 
 
@@ -40,23 +41,11 @@ class ExportSource:
     num_classes: int = 0
 
 
-def _snapshot(source: tuple[str, Any]):
-    from ...core.latent.snapshot import GeneratorSnapshot  # torch: in the export thread only
-
-    kind, payload = source
-    if kind == "path":
-        return GeneratorSnapshot.open(payload)
-    from ...core.config import RunConfig
-
-    config_json, image_shape, num_classes, weights, epoch = payload
-    return GeneratorSnapshot.from_weights(RunConfig.from_json(config_json), image_shape, num_classes, weights, epoch=epoch)
-
-
 def _export(job, source: tuple[str, Any], task: TaskState) -> object:  # noqa: ANN001 - ExportOptions.job's
     """The call into the core, in the job's thread: ``job`` writes the files, cancelled between images."""
     from ...core import export
 
-    return job(export, lambda: _snapshot(source), task)
+    return job(export, lambda: snapshot_of(source), task)  # torch: in the export thread only
 
 
 class ExportDialog(QDialog):
