@@ -32,6 +32,7 @@ from ..atomic import write_text_atomic
 from ..config import RunConfig
 from ..errors import CheckpointError, ConfigError, GanStudioError, RunFolderError, naming
 from ..events import STEP_METRICS
+from .lock import LOCK_FILES
 
 RUN_FORMAT = 1
 METRICS_COLUMNS = ("epoch", "step", "time_s", *STEP_METRICS, "lr_g", "lr_d")
@@ -106,7 +107,7 @@ class RunFolder:
         path = Path(path).expanduser()
         if (path / "run.json").exists():
             raise RunFolderError(f"{path} already holds a run; resume it or choose another folder")
-        if path.exists() and any(path.iterdir()):
+        if path.exists() and any(p.name not in LOCK_FILES for p in path.iterdir()):  # its writer's lock may be there
             raise RunFolderError(f"{path} is not empty; choose a new or empty folder for the run")
         made: list[Path] = []
         try:
@@ -182,6 +183,10 @@ class RunFolder:
         """The checkpoint of the epoch with the lowest FCD, when the run has one."""
         path = self.best_checkpoint_path
         return path if path.is_file() else None
+
+    def has_checkpoint(self) -> bool:
+        """Whether any checkpoint was ever saved: a run without one has nothing to resume."""
+        return self.checkpoints_dir.is_dir() and any(self.checkpoints_dir.glob("*.pt"))
 
     def remove_stale_temporaries(self) -> None:
         """Temporary files left by a process killed mid-write (never the real files)."""

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import RunConfig
+from ..config import Machine, RunConfig
 from ..data import ImageDataset
 from ..device import release_device_memory
 from ..errors import is_out_of_memory, out_of_memory_message
@@ -47,7 +47,7 @@ from ..runs.folder import METRICS_COLUMNS, CsvAppender
 from .clock import TrainingClock
 from .commands import Command, TrainerCommands
 from ..observers import EpochDone, Observer
-from .opening import OpenedRun, open_new_run, open_run_to_resume, run_started
+from .opening import OpenedRun, open_new_run, open_run_to_resume, record_session, run_started
 from .session import TrainingSession
 
 EVENTS_PER_SECOND = 10  # StepMetrics cadence: smooth curves, negligible cost
@@ -96,10 +96,12 @@ class Trainer:
         commands: TrainerCommands | None = None,
         *,
         minutes: float | None = None,
+        machine: Machine | None = None,
         observers: Sequence[Observer] = (),
         now: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.run_dir = Path(run_dir).expanduser()
+        self.machine = machine  # a resume's device and threads (a new run's are in its config)
         self.config = config
         self.resuming = resume
         self.extra_epochs = extra_epochs
@@ -126,14 +128,15 @@ class Trainer:
     @classmethod
     def resume(
         cls, run_dir: Path, extra_epochs: int | None = None, dataset: ImageDataset | None = None,
-        commands: TrainerCommands | None = None, *, minutes: float | None = None,
+        commands: TrainerCommands | None = None, *, minutes: float | None = None, machine: Machine | None = None,
         observers: Sequence[Observer] = (), now: Callable[[], float] = time.perf_counter,
     ) -> Trainer:
         """Continue from the run's last checkpoint: to its planned end, or ``extra_epochs`` more;
-        ``minutes``, when given, replaces the run's time limit (0: none)."""
+        ``minutes``, when given, replaces the run's time limit (0: none). ``machine`` is this
+        process' device and threads (default: auto); the ones the run was trained with never count."""
         return cls(
             run_dir, None, resume=True, extra_epochs=extra_epochs, dataset=dataset, commands=commands,
-            minutes=minutes, observers=observers, now=now,
+            minutes=minutes, machine=machine, observers=observers, now=now,
         )
 
     @property
@@ -152,28 +155,42 @@ class Trainer:
 
     # -- the run ---------------------------------------------------------------------------------
     def events(self) -> Iterator[Event]:
+        # Opening takes the run's lock (RunLocked when another process writes it); it is let go
+        # when the run ends, however it ends. A run that fails before it starts (its model
+        # cannot be built, say) leaves no folder behind.
         opened = self._open()
+        try:
+            self._start(opened)
+        except BaseException:
+            opened.close(failed=True)
+            raise
+        try:
+            yield from self._emit(run_started(opened, self._session))
+            yield from self._train()
+        finally:
+            try:
+                self._metrics_file.close()
+                for observer in self.observers:
+                    observer.close()
+                self._session.close()
+            finally:
+                opened.close()
+
+    def _start(self, opened: OpenedRun) -> None:
         run, dataset = opened.run, opened.dataset
         self.config = opened.config
         session = self._session = TrainingSession(self.config, dataset, run, opened.state)
+        record_session(opened, session)
         self._run = run
         self._metrics_file = CsvAppender(run.metrics_path, METRICS_COLUMNS)
         self._clock = TrainingClock(self.config.train.minutes * 60.0, self.now)
         self.monitor = QualityMonitor(run, session, dataset.images, self.config.train.quality_every, labels=dataset.labels)
         self.health = HealthMonitor.for_run(run, self.config.train.loss, session.steps_per_epoch)
         self.observers = (self.monitor, self.health, *self.extra_observers)
-        try:
-            yield from self._emit(run_started(opened, session))
-            yield from self._train()
-        finally:
-            self._metrics_file.close()
-            for observer in self.observers:
-                observer.close()
-            session.close()
 
     def _open(self) -> OpenedRun:
         if self.resuming:
-            return open_run_to_resume(self.run_dir, self.extra_epochs, self.minutes, self.dataset)
+            return open_run_to_resume(self.run_dir, self.extra_epochs, self.minutes, self.dataset, self.machine)
         return open_new_run(self.run_dir, self.config, self.dataset)
 
     def _train(self) -> Iterator[Event]:
