@@ -141,9 +141,16 @@ def record_session(opened: OpenedRun, session) -> None:
         "device": opened.config.train.device,
         "threads": session.threads,
         "resolved": session.device_description,
+        # Processes that train it together (distributed_session.py) and their backend, None alone;
+        # the latest also at run.json's top level.
+        "world_size": session.world_size,
+        "backend": session.backend,
     }
     sessions = opened.run.info.get("sessions")
-    opened.run.update_info(sessions=[*(sessions if isinstance(sessions, list) else []), entry])
+    opened.run.update_info(
+        sessions=[*(sessions if isinstance(sessions, list) else []), entry],
+        world_size=session.world_size, backend=session.backend,
+    )
 
 
 def run_started(opened: OpenedRun, session) -> RunStarted:

@@ -43,7 +43,7 @@ from ..events import (
 )
 from ..quality.health import HealthMonitor
 from ..quality.monitor import QualityMonitor
-from ..runs.folder import METRICS_COLUMNS, CsvAppender
+from ..runs.folder import METRICS_COLUMNS
 from .clock import TrainingClock
 from .commands import Command, TrainerCommands
 from ..observers import EpochDone, Observer
@@ -168,16 +168,24 @@ class Trainer:
                 self._session.close()
 
     def _start(self, opened: OpenedRun) -> None:
-        run, dataset = opened.run, opened.dataset
+        run = opened.run
         self.config = opened.config
-        session = self._session = TrainingSession(self.config, dataset, run, opened.state)
-        record_session(opened, session)
+        session = self._session = self._make_session(opened)
+        if session.rank == 0:  # the run folder's one writer (distributed_session.py)
+            record_session(opened, session)
         self._run = run
-        self._metrics_file = CsvAppender(run.metrics_path, METRICS_COLUMNS)
+        self._metrics_file = session.open_table(run.metrics_path, METRICS_COLUMNS)
         self._clock = TrainingClock(self.config.train.minutes * 60.0, self.now)
+        self.observers = self._make_observers(opened, session)
+
+    def _make_session(self, opened: OpenedRun) -> TrainingSession:
+        return TrainingSession(self.config, opened.dataset, opened.run, opened.state)
+
+    def _make_observers(self, opened: OpenedRun, session: TrainingSession) -> tuple[Observer, ...]:
+        run, dataset = opened.run, opened.dataset
         self.monitor = QualityMonitor(run, session, dataset.images, self.config.train.quality_every, labels=dataset.labels)
         self.health = HealthMonitor.for_run(run, self.config.train.loss, session.steps_per_epoch)
-        self.observers = (self.monitor, self.health, *self.extra_observers)
+        return (self.monitor, self.health, *self.extra_observers)
 
     def _open(self) -> OpenedRun:
         if self.resuming:
@@ -222,7 +230,8 @@ class Trainer:
             yield from self._out_of_memory(advice, position)
             return True
         loop.images_since_report += real.shape[0]
-        if time.perf_counter() - loop.last_report >= loop.report_every_s:
+        # The session has the last word: the ranks of a distributed run report at the same step.
+        if session.report_due(time.perf_counter() - loop.last_report >= loop.report_every_s):
             return (yield from self._report())
         return False
 
@@ -231,7 +240,7 @@ class Trainer:
         if (yield from self._report()):
             return True
         session.end_epoch()
-        out_of_time = self._clock.out_of_time()
+        out_of_time = session.agree(self._clock.out_of_time())  # every rank ends at the same epoch
         grid, sample_path = session.write_epoch_grid()
         values = loop.epoch_values
         means = np.nanmean(np.concatenate(values), axis=0) if values else np.full(len(STEP_METRICS), np.nan)
