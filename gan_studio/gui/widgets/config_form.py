@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from ...core.config import LOSSES, MODEL_ARCHS, PRESETS, SCHEDULES, RunConfig, preset_config, validate
+from ...core.config import LOSSES, MODEL_ARCHS, PRESETS, SCHEDULES, Machine, RunConfig, preset_config, validate
 from ...core.device import cpu_count  # torch-free: torch is imported lazily there
 from ...core.errors import ConfigError
 from .collapsible_section import CollapsibleSection
@@ -276,6 +276,14 @@ class ConfigForm(QWidget):
         self._refresh()
         self.configChanged.emit()
 
+    def show_recipe(self, config: RunConfig) -> None:
+        """Show a run's or a preset's settings; the device and CPU threads stay this machine's."""
+        self.set_config(self.machine().apply(copy.deepcopy(config)))
+
+    def machine(self) -> Machine:
+        """The device and CPU threads chosen here: what a new run and a resume train on."""
+        return Machine.of(self.config())
+
     def config(self) -> RunConfig:
         """A new RunConfig from the fields (never raises; see validation_error)."""
         config = copy.deepcopy(self._base)
@@ -341,10 +349,9 @@ class ConfigForm(QWidget):
     def _apply_preset(self, name: str) -> None:
         keep = self.config()
         config = preset_config(name)
-        d, t = config.data, config.train
+        d = config.data
         d.source, d.limit, d.resample = keep.data.source, keep.data.limit, keep.data.resample  # the data widget's
-        t.device, t.threads = keep.train.device, keep.train.threads  # this machine's, not the recipe's
-        self.set_config(config)
+        self.show_recipe(config)
 
     def _edited(self, *_: Any) -> None:
         if self._updating:
