@@ -12,6 +12,9 @@ run's health.jsonl.
 - ``oscillation``: no quality progress over several evaluations while the losses swing;
 - ``diverged``: a loss became NaN or infinite (the trainer stops the run right after).
 
+A suggestion is an imperative sentence with no "Try" of its own: the faces put one before it
+(the command line prints "Try: <suggestion>", the Quality tab "What to try: <suggestion>").
+
 A kind stays quiet for a while after it fired, so a lasting condition is one warning, not fifty.
 """
 
@@ -174,8 +177,8 @@ class HealthMonitor(Observer):
                 "mode_collapse", step, "Mode collapse",
                 f"The generator draws only {modes:.0f} of the {self._class_words()}{was}: it has settled on a few "
                 "outputs that fool the discriminator and stopped exploring the rest.",
-                "Try the default DCGAN preset, lower learning rates, an EMA of G, or the WGAN-GP loss; "
-                "a conditional model draws every digit by design.",
+                "Switch to the default DCGAN preset, lower the learning rates, turn on an EMA of G, or use the "
+                "WGAN-GP loss; a conditional model draws every digit by design.",
             )
         value = metrics.get("diversity", math.nan)
         history = [m.get("diversity", math.nan) for _, m in self._quality]
