@@ -85,7 +85,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.setup_dock)
 
         self.status = TrainingStatus()
-        self.statusBar().addPermanentWidget(self.status, 1)
+        self.statusBar().addPermanentWidget(self.status)  # stretch 0: messages get the room on the left
         self.actions = create_actions(self)
         add_toolbar_and_menus(self, self.actions, self.setup_dock.toggleViewAction())
         self._connect()
@@ -257,7 +257,7 @@ class MainWindow(QMainWindow):
         a.new_run.setEnabled(c.allows("open"))
         self.form.set_training_active(state.busy)
         self.data_panel.set_enabled_for_training(not state.busy)
-        self.status.set_state(STATE_TEXT[state])
+        self.status.set_state(STATE_TEXT[state], state.busy)
 
     def _on_config_changed(self) -> None:
         config = self.form.config()

@@ -28,6 +28,13 @@ class OpenedRun:
     state: dict | None  # the checkpoint to continue from; None for a new run
     lock: RunLock | None = None  # held from opening until close(): this process writes the run
     made_folder: bool = False  # a new run's folder did not exist before
+    started: bool = False  # set by the trainer once its session is built
+
+    def __enter__(self) -> OpenedRun:
+        return self
+
+    def __exit__(self, error_type, error, traceback) -> None:
+        self.close(failed=error_type is not None and not self.started)
 
     def close(self, failed: bool = False) -> None:
         """Let the run go. ``failed`` before it started (the model could not be built, say): a

@@ -132,8 +132,7 @@ class Trainer:
         observers: Sequence[Observer] = (), now: Callable[[], float] = time.perf_counter,
     ) -> Trainer:
         """Continue from the run's last checkpoint: to its planned end, or ``extra_epochs`` more;
-        ``minutes``, when given, replaces the run's time limit (0: none). ``machine`` is this
-        process' device and threads (default: auto); the ones the run was trained with never count."""
+        ``minutes`` replaces its time limit (0: none); ``machine``: this process' (default: auto)."""
         return cls(
             run_dir, None, resume=True, extra_epochs=extra_epochs, dataset=dataset, commands=commands,
             minutes=minutes, machine=machine, observers=observers, now=now,
@@ -155,26 +154,18 @@ class Trainer:
 
     # -- the run ---------------------------------------------------------------------------------
     def events(self) -> Iterator[Event]:
-        # Opening takes the run's lock (RunLocked when another process writes it); it is let go
-        # when the run ends, however it ends. A run that fails before it starts (its model
-        # cannot be built, say) leaves no folder behind.
-        opened = self._open()
-        try:
+        # Holds the run's lock (RunLocked when another has it) until the run ends, however it ends.
+        with self._open() as opened:
             self._start(opened)
-        except BaseException:
-            opened.close(failed=True)
-            raise
-        try:
-            yield from self._emit(run_started(opened, self._session))
-            yield from self._train()
-        finally:
+            opened.started = True
             try:
+                yield from self._emit(run_started(opened, self._session))
+                yield from self._train()
+            finally:
                 self._metrics_file.close()
                 for observer in self.observers:
                     observer.close()
                 self._session.close()
-            finally:
-                opened.close()
 
     def _start(self, opened: OpenedRun) -> None:
         run = opened.run
