@@ -20,6 +20,7 @@ from ..bench.command import add_bench_parser, run_bench
 from .evaluate import add_evaluate_parser, run_evaluate
 from .export import add_export_parser, run_export
 from .judge import add_judge_parser, run_judge
+from .playground import add_playground_parser, run_playground
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_evaluate_parser(commands)
     add_judge_parser(commands)
     add_bench_parser(commands)
+    add_playground_parser(commands)
     commands.add_parser("presets", help="list the presets")
     return parser
 
@@ -188,7 +190,8 @@ def open_window(self_test: bool) -> int:
 
 
 COMMANDS = {"train": cmd_train, "resume": cmd_resume, "sample": cmd_sample, "export": run_export, "evaluate": run_evaluate,
-            "judge": run_judge, "presets": cmd_presets, "bench": run_bench}
+            "judge": run_judge, "presets": cmd_presets, "bench": run_bench,
+            "playground": run_playground}
 
 
 def main(argv: list[str] | None = None) -> int:
