@@ -31,6 +31,7 @@ from .workers.training import TrainingController, TrainingState
 from .widgets.config_form import ConfigForm
 from .widgets.data_panel import DataPanel
 from .widgets.latent_explorer import LatentExplorer
+from .widgets.playground_tab import PlaygroundTab
 from .widgets.quality_panel import QualityPanel
 from .widgets.training_page import TrainingPage
 from .widgets.training_status import TrainingStatus
@@ -73,6 +74,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.quality, "Quality")
         self.explorer = LatentExplorer()
         self.tabs.addTab(self.explorer, "Explore")
+        self.playground = PlaygroundTab(self.settings.runs_dir())
+        self.tabs.addTab(self.playground, "Playground")
         self.setCentralWidget(self.tabs)
 
         self.data_panel = DataPanel()
@@ -371,3 +374,4 @@ class MainWindow(QMainWindow):
         self.data_panel.shutdown()
         self.devices.shutdown()
         self.judge_worker.shutdown()
+        self.playground.shutdown()
