@@ -7,6 +7,8 @@ at up to RENDER_SIZE pixels a side and scaled to the widget (cost: bench/playgro
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from collections.abc import Iterable
 
 from PySide6.QtCore import QRect, Qt
@@ -27,6 +29,7 @@ class PlaygroundCanvas(QWidget):
         self.frame: Frame | None = None
         self.views: set[str] = set(VIEWS)
         self.renders = 0  # pictures drawn (the benchmark and tests count them)
+        self.paint_ms: deque[float] = deque(maxlen=2000)  # each picture's render and paint time (the benchmark)
         self.setMinimumSize(220, 220)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName(caption or "Playground")
@@ -51,11 +54,13 @@ class PlaygroundCanvas(QWidget):
         if self.frame is None:
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Press Play or a step button to start.")
             return
+        started = time.perf_counter()
         size = max(64, min(RENDER_SIZE, rect.width()))
         image = to_qimage(render_frame(self.frame, self.views, size))
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(rect, image)
         self.renders += 1
+        self.paint_ms.append((time.perf_counter() - started) * 1000)
 
     def _title(self) -> str:
         if self.frame is None:
