@@ -128,6 +128,12 @@ class MainWindow(QMainWindow):
         c.failed.connect(self._on_failed)
         self.form.configChanged.connect(self._on_config_changed)
         self.form.learningRatesEdited.connect(c.set_learning_rates)
+        steps = self.page.step_controls  # D step, G step, both, slow motion, live loss and D steps
+        steps.stepRequested.connect(c.step)
+        steps.speedChanged.connect(c.set_speed)
+        steps.settingsEdited.connect(c.edit_settings)
+        c.runStarted.connect(lambda e: steps.show_run_config(e.config_json))
+        c.samplesRefreshed.connect(lambda e: self.page.show_step_grid(e.global_step, e.grid))
         self.data_panel.datasetFailed.connect(lambda message: self.statusBar().showMessage(message, 8000))
         self.watcher.historyLoaded.connect(self._show_history)
         self.watcher.metricsAppended.connect(self._on_watched_metrics)
@@ -247,6 +253,7 @@ class MainWindow(QMainWindow):
         a.open_run.setEnabled(c.allows("open"))
         a.new_run.setEnabled(c.allows("open"))
         self.form.set_training_active(state.busy)
+        self.page.step_controls.set_active(c.allows("steer"))
         self.data_panel.set_enabled_for_training(not state.busy)
         self.status.set_state(STATE_TEXT[state])
 
