@@ -9,6 +9,7 @@ from gan_studio.gui.widgets.playground_controls import SPEEDS, PlaygroundControl
 def test_the_controls_describe_a_config_and_send_only_the_live_changes(qtbot):
     controls = PlaygroundControls()
     qtbot.addWidget(controls)
+    assert controls.config() == preset_config("plain")  # the defaults, not the spin boxes' minimums
     controls.set_config(preset_config("remedy", dist="grid", lr_d=2e-4))
     config = controls.config()
     assert (config.dist, config.preset, config.pack, config.lr_d) == ("grid", "remedy", 4, 2e-4)

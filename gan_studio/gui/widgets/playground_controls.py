@@ -87,8 +87,7 @@ class PlaygroundControls(QWidget):
         self.save_button.clicked.connect(self.saveRequested)
         self.load_button.clicked.connect(self.loadRequested)
         self._layout()
-        self._last = self.config()
-        self.set_config(self._last)
+        self.set_config(preset_config("plain"))  # the controls start empty: fill them from the defaults
 
     # -- building --------------------------------------------------------------------------------
     def _combo(self, name: str, items, tip: str) -> QComboBox:  # noqa: ANN001 - names
