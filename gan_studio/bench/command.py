@@ -9,7 +9,8 @@
 5. start-up: startup.py, launching the application;
 6. memory: engine.py and window.py read /proc (memory.py);
 7. roofline: roofline.py, sampled between the engine rounds;
-8. the Playground tab playing: frames painted a second and stalls, playground_frames.py, in a child process.
+8. the cache of decoded image folders: cache.py, a folder of PNGs loaded three ways;
+9. the Playground tab playing: frames painted a second and stalls, playground_frames.py, in a child process.
 
 Every comparison alternates its two sides round by round (ABBA) and reports the median of the
 per-round ratios: on a shared machine the absolute figures move with the load, the ratios much
@@ -44,6 +45,7 @@ class Profile:
     launches: int
     matmul_n: int
     hypotheses: bool = False  # re-measure the measured speed-up hypotheses (about a minute)
+    cache_images: int = 20_000  # PNGs of 64 px in the image-cache benchmark (about 30 s)
     playground_seconds: float = 10.0  # the Playground tab playing the ring, measured
 
 
@@ -51,7 +53,7 @@ PROFILES = {
     "full": Profile(8, 2, 8, 1, 1280, 0, 7, 2, 300, 5, 2048, hypotheses=True),
     "quick": Profile(5, 1, 4, 1, 640, 0, 3, 2, 150, 3, 2048),
     # CI: every figure is produced, none is worth reading.
-    "smoke": Profile(1, 1, 1, 1, 128, 640, 1, 1, 10, 1, 512, playground_seconds=1.0),
+    "smoke": Profile(1, 1, 1, 1, 128, 640, 1, 1, 10, 1, 512, cache_images=300, playground_seconds=1.0),
 }
 
 
@@ -88,6 +90,7 @@ def run_bench(args: argparse.Namespace) -> int:
 
 def measure(profile: Profile, threads: int = 0, log=print) -> dict:
     from ..core.device import configure_cpu_threads, default_threads
+    from .cache import measure_cache
     from .engine import compare_engine_plain
     from .report import load_average, machine
     from .roofline import Matmul, flops_per_image
@@ -132,6 +135,8 @@ def measure(profile: Profile, threads: int = 0, log=print) -> dict:
     figures.update(measure_playground(profile.playground_seconds))
     log("start-up")
     figures.update(measure_startup(profile.launches, log=log))
+    log("image cache (a folder of PNGs: one core, first load, second load)")
+    figures.update(measure_cache(profile.cache_images, log=log))
     if profile.hypotheses:
         from .hypotheses import measure_hypotheses
 
