@@ -20,6 +20,7 @@ from ..core.runs.folder import new_run_name
 from ..core.runs.lock import RunLocked, run_writer
 from .actions import add_toolbar_and_menus, create_actions
 from .dialogs.messages import show_about, show_error
+from .gpu_training import wire_gpu_training
 from .workers.device_probe import DeviceProbe
 from .workers.jobs import stop_jobs
 from .workers.judge import JudgeWorker
@@ -84,12 +85,13 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.setup_dock)
 
         self.status = TrainingStatus()
-        self.statusBar().addPermanentWidget(self.status, 1)
+        self.statusBar().addPermanentWidget(self.status)  # stretch 0: messages get the room on the left
         self.actions = create_actions(self)
         add_toolbar_and_menus(self, self.actions, self.setup_dock.toggleViewAction())
         self._connect()
+        self.launcher = wire_gpu_training(self)  # "Train on N GPUs", where the probe finds several
         self._restore_settings()
-        self._apply_state(TrainingState.IDLE)
+        self.apply_state(TrainingState.IDLE)
         self.devices.start()
 
     # -- construction ----------------------------------------------------------------------------
@@ -104,7 +106,7 @@ class MainWindow(QMainWindow):
         a.show_run_folder.triggered.connect(self._show_run_folder)
         a.quit.triggered.connect(self.close)
         a.about.triggered.connect(lambda: show_about(self))
-        c.stateChanged.connect(self._apply_state)
+        c.stateChanged.connect(self.apply_state)
         c.runStarted.connect(self._on_run_started)
         c.metricsReceived.connect(self._on_metrics)
         c.epochEnded.connect(self._on_epoch)
@@ -166,12 +168,9 @@ class MainWindow(QMainWindow):
         if self.opened_run is not None and self.opened_run.has_checkpoint:
             self._resume_opened_run()
             return
-        error = self.form.validation_error()
-        if error:
-            self._error("Cannot start training", error)
+        config = self.form_run_config()
+        if config is None:
             return
-        config = self.form.config()
-        config.data.source = self.data_panel.source()
         run_dir = Path(run_dir) if run_dir else self.settings.runs_dir() / new_run_name(config)
         self.page.clear()
         self.quality.clear()
@@ -181,6 +180,16 @@ class MainWindow(QMainWindow):
         # loads what the config asks for, so the run records the data that resuming will load.
         same = self.data_panel.data_config() == config.data
         self.controller.start_new(config, run_dir, dataset=self.data_panel.dataset() if same else None)
+
+    def form_run_config(self):
+        """The form's config with the chosen data, or None after saying why it cannot train."""
+        error = self.form.validation_error()
+        if error:
+            self._error("Cannot start training", error)
+            return None
+        config = self.form.config()
+        config.data.source = self.data_panel.source()
+        return config
 
     def _resume_opened_run(self) -> None:
         run = self.opened_run
@@ -213,7 +222,7 @@ class MainWindow(QMainWindow):
         self.explorer.set_run_dir(None)
         self.status.reset()
         self.banner.hide()
-        self._apply_state(self.controller.state)
+        self.apply_state(self.controller.state)
 
     def _toggle_pause(self) -> None:
         if self.controller.allows("pause"):
@@ -233,20 +242,22 @@ class MainWindow(QMainWindow):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     # -- reactions -------------------------------------------------------------------------------
-    def _apply_state(self, state: TrainingState) -> None:
+    def apply_state(self, state: TrainingState) -> None:
         c, a = self.controller, self.actions
-        a.train.setEnabled(c.allows("train") and (self.opened_run is None or self.opened_run.has_checkpoint))
+        launched = self.launcher.running  # a run on several GPUs: only Stop acts on it
+        a.train.setEnabled(c.allows("train") and not launched and (self.opened_run is None or self.opened_run.has_checkpoint))
+        a.train_gpus.setEnabled(c.allows("train") and not launched)
         resumable = self.opened_run is not None and self.opened_run.has_checkpoint
         a.train.setText("&Resume" if resumable and not self.opened_run.complete else "&Train more" if resumable else "&Train")
         a.pause.setEnabled(c.allows("pause") or c.allows("resume"))
         a.pause.setText("&Resume" if state is TrainingState.PAUSED else "&Pause")
-        a.stop.setEnabled(c.allows("stop"))
+        a.stop.setEnabled(c.allows("stop") or launched)
         a.save.setEnabled(c.allows("save"))
         a.open_run.setEnabled(c.allows("open"))
         a.new_run.setEnabled(c.allows("open"))
         self.form.set_training_active(state.busy)
         self.data_panel.set_enabled_for_training(not state.busy)
-        self.status.set_state(STATE_TEXT[state])
+        self.status.set_state(STATE_TEXT[state], state.busy)
 
     def _on_config_changed(self) -> None:
         config = self.form.config()
@@ -331,7 +342,7 @@ class MainWindow(QMainWindow):
         steps = history.metrics.get("step")
         if steps is not None and len(steps):
             self.status.set_progress(max(done, 1), total, 0, max(1, int(steps[-1]) // max(done, 1)), int(steps[-1]))
-        self._apply_state(self.controller.state)
+        self.apply_state(self.controller.state)
         self._show_summary(history)
 
     def _show_summary(self, history: RunHistory) -> None:
@@ -387,3 +398,4 @@ class MainWindow(QMainWindow):
         self.data_panel.shutdown()
         self.devices.shutdown()
         self.judge_worker.shutdown()
+        self.launcher.shutdown()  # a run on GPUs stops, and rank 0 saves

@@ -180,3 +180,19 @@ def test_no_suggestion_repeats_the_try_the_faces_put_before_it():
         line = out.getvalue().lower()
         assert line.count("try") == 1 + warning.suggestion.lower().count("try"), line  # the face's own "Try:"
         assert "try: try" not in line
+
+
+def test_an_encoders_rows_get_the_collapse_and_oscillation_alarms():
+    """Unlabelled data scored by its encoder: FD for the stall, feature diversity for collapse."""
+    def encoder_row(step: int, fd: float, spread: float) -> QualityMeasured:
+        return quality(step, fcd=fd, kid=0.1, precision=0.8, recall=0.5, fcd_floor=1.0, kid_floor=0.0,
+                       diversity=spread, diversity_real=6.0, memorisation=2.0, memorisation_real=2.2)
+
+    monitor, found, step = HealthMonitor("ns", STEPS_PER_EPOCH), [], 0
+    for fd in [30, 20, 20.5, 20.2, 20.8, 20.1, 20.4]:
+        found += feed(monitor, np.full(300, 0.3), swinging(np.arange(step + 1, step + 301)), start=step + 1)
+        step += 300
+        found += monitor.observe_quality(encoder_row(step, fd, 5.5))
+    assert [w.kind for w in found] == ["oscillation"] and "the FD has not improved" in found[0].message
+    (warning,) = monitor.observe_quality(encoder_row(step + 300, 25, 1.0))
+    assert warning.kind == "mode_collapse" and "collapsing" in warning.message

@@ -92,3 +92,17 @@ def test_the_holder_refreshes_its_lease(tmp_path):
     finally:
         lock.release()
     assert not lock.held and read_holder(tmp_path) is None
+
+
+def test_a_record_whose_pid_now_belongs_to_another_process_is_stale(tmp_path):
+    # A killed writer's pid, reused later by an unrelated process (here: this one), with the
+    # start time of the process that wrote the record, which differs.
+    if not os.path.exists(f"/proc/{os.getpid()}/stat"):
+        pytest.skip("process start times are read from /proc")
+    record = {"pid": os.getpid(), "host": this_host(), "since": "2026-12-02T09:00:00+00:00",
+              "refreshed": time.time(), "started": 1}
+    (tmp_path / HOLDER_NAME).write_text(json.dumps(record))
+    assert run_writer(tmp_path) is None
+    record.pop("started")  # an older record without it: the pid alone decides
+    (tmp_path / HOLDER_NAME).write_text(json.dumps(record))
+    assert run_writer(tmp_path).pid == os.getpid()

@@ -208,3 +208,14 @@ def test_the_most_used_settings_come_first_and_the_rest_fold_away(form, qtbot):
     assert form.expanded_sections() == ["Hardware"]
     form.set_config(before)
     assert form.config() == before  # folding changes no value
+
+
+def test_a_runs_recipe_shows_but_the_device_and_threads_stay_this_machines(form, tiny_config):
+    from gan_studio.core.config import Machine
+
+    form.set_config(tiny_config)  # cpu, 1 thread
+    elsewhere = tiny_config.copy()
+    elsewhere.train.device, elsewhere.train.threads, elsewhere.train.batch_size = "cuda:3", 7, 8
+    form.show_recipe(elsewhere)
+    assert form.config().train.batch_size == 8
+    assert form.machine() == Machine("cpu", 1)

@@ -34,10 +34,10 @@ def test_the_summary_names_the_best_epoch_as_best_pt_was_chosen():
     assert summary.headline() == "Training complete: 8 of 8 epochs."
     assert summary.best_text() == "Best: epoch 4, FCD 21.07 (real digits score 0.46), kept as checkpoints/best.pt."
     assert summary.status_text() == (
-        "Training complete: 8 of 8 epochs. Best epoch 4, FCD 21.07. Run folder: ~/runs/20261202-140000-default-dcgan")
+        "Training complete: 8 of 8 epochs · best epoch 4, FCD 21.07 · 20261202-140000-default-dcgan")
     unscored = RunSummary.from_quality(Path("/data/run"), FinishReason.STOPPED, 3, 20, [{"epoch": 3.0, "diversity": 5.0}])
     assert unscored.best_epoch is None and unscored.headline() == "Training stopped: 3 of 20 epochs."
-    assert "no best epoch" in unscored.best_text() and unscored.status_text().endswith("Run folder: /data/run")
+    assert "no best epoch" in unscored.best_text() and unscored.status_text() == "Training stopped: 3 of 20 epochs · run"
     assert short_path(Path("/elsewhere/run")) == "/elsewhere/run"
 
 

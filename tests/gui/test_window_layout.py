@@ -94,7 +94,10 @@ def test_the_end_of_a_run_is_summed_up_with_what_to_do_next(qtbot, window, quick
     assert banner.headline.text() == "Training complete: 1 of 1 epochs."
     assert run_dir.name in banner.folder.text() and banner.folder.toolTip() == str(run_dir)
     assert window.statusBar().currentMessage() == summary.status_text()
-    assert "Best epoch 1, FCD" in summary.status_text() and run_dir.name in summary.status_text()
+    assert "best epoch 1, FCD" in summary.status_text() and run_dir.name in summary.status_text()
+    # QStatusBar paints its message left of the permanent widgets: room to read it beside the facts.
+    assert window.status.geometry().left() > 400
+    assert window.status.eta_label.isHidden() and window.status.speed_label.isHidden()  # stale once it ended
     # The banner sits above the tabs, in full view, its buttons too.
     assert banner.geometry().bottom() < window.tabs.geometry().top() + 1
     assert all(b.isVisible() for b in (banner.open_button, banner.explore_button, banner.train_more_button))

@@ -82,6 +82,10 @@ def test_a_second_writer_gets_one_sentence_exit_2_and_writes_nothing(trained, fi
             assert main([str(a) for a in args]) == 2
         assert capsys.readouterr().err.strip() == expected
         assert snapshot(trained) == before
+    # Readers take no lock: sampling and exporting the run work while it is being written.
+    assert main(["sample", str(trained), "--n", "4", "--out", str(trained.parent / "grid.png")]) == 0
+    assert main(["export", str(trained), "--grid", "2x2", "--out", str(trained.parent / "export.png")]) == 0
+    assert snapshot(trained) == before
     os.kill(first_writer.pid, signal.SIGCONT)
     os.kill(first_writer.pid, signal.SIGINT)  # Ctrl-C: it stops at the next step and saves
     assert first_writer.wait(timeout=120) == 130

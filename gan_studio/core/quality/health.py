@@ -7,7 +7,8 @@ yields right after (the "diverged" one right before Finished), once they are app
 run's health.jsonl.
 
 - ``d_winning``: D(G(z)) stays near 0 while G's loss climbs (BCE losses, where it is a probability);
-- ``mode_collapse``: the judge sees few digits, or fewer than before; or pixel diversity halves;
+- ``mode_collapse``: the judge sees few digits, or fewer than before; or diversity halves (in
+  pixels, or in the features of the encoder that judges unlabelled data);
 - ``oscillation``: no quality progress over several evaluations while the losses swing;
 - ``diverged``: a loss became NaN or infinite (the trainer stops the run right after).
 
@@ -203,7 +204,8 @@ class HealthMonitor(Observer):
             recent = min(m.get("fcd", math.inf) for _, m in window[1:])
             if not math.isfinite(before) or recent < before * (1.0 - STALL_MIN_IMPROVEMENT):
                 return []
-            what = f"the FCD has not improved over the last {STALL_EVALUATIONS} evaluations"
+            name = "FCD" if "modes_covered" in window[-1][1] else "FD"  # a classifier's, or an encoder's (no classes)
+            what = f"the {name} has not improved over the last {STALL_EVALUATIONS} evaluations"
         else:
             values = np.array([m.get("diversity", math.nan) for _, m in window])
             if not np.isfinite(values).all() or np.ptp(values) >= DIVERSITY_STALL * abs(values.mean()):

@@ -9,6 +9,7 @@
       samples/epoch-0001.png the fixed-noise grid after each epoch
       checkpoints/last.pt    everything needed to continue exactly; epoch-0005.pt etc. kept too
       checkpoints/best.pt    the epoch with the lowest FCD so far (built-in digits only)
+      .lock, .lock.json      the writer's lock and who holds it (runs/lock.py); readers ignore them
 
 Reading a run needs neither torch nor Qt, so the window can open or watch a run that another
 process is writing.

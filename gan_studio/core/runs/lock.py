@@ -57,6 +57,9 @@ class Holder:
     host: str
     since: str  # ISO time, local, when it took the lock
     refreshed: float  # time.time() of its last refresh
+    # When its process started (Linux: clock ticks after boot, /proc/PID/stat): a pid reused by a
+    # later process has another one. None where it cannot be read.
+    started: int | None = None
 
     def describe(self) -> str:
         """'pid 4242 on host lab-3, since 2026-12-02 14:03:11'"""
@@ -69,7 +72,8 @@ class Holder:
     def alive(self, lease_s: float = LEASE_S, now: float | None = None) -> bool:
         """Still holding: its pid lives on this host, or (another host) its lease is fresh."""
         if self.host == this_host():
-            return _pid_alive(self.pid)
+            started = _process_start(self.pid)
+            return _pid_alive(self.pid) and (self.started is None or started is None or started == self.started)
         return (time.time() if now is None else now) - self.refreshed < lease_s
 
 
@@ -115,7 +119,7 @@ class RunLock:
             if not (expired and self._take_over()):
                 known = holder is not None and (expired or holder.alive(self.lease_s))
                 raise RunLocked(self.folder, holder if known else None)
-        self._record = Holder(os.getpid(), this_host(), _now_iso(), time.time())
+        self._record = Holder(os.getpid(), this_host(), _now_iso(), time.time(), _process_start(os.getpid()))
         self._write_record()
         self._stop.clear()
         self._refresher = threading.Thread(target=self._refresh, name="run-lock-refresh", daemon=True)
@@ -169,7 +173,7 @@ class RunLock:
             record = self._record
             if record is None:
                 return
-            self._record = Holder(record.pid, record.host, record.since, time.time())
+            self._record = Holder(record.pid, record.host, record.since, time.time(), record.started)
             with suppress(OSError):  # a full disk: the lease ages, the lock itself still holds
                 self._write_record()
 
@@ -194,7 +198,9 @@ def read_holder(folder: Path) -> Holder | None:
     """The holder record in ``folder``, or None when there is none or it cannot be read."""
     try:
         data = json.loads((Path(folder) / HOLDER_NAME).read_text(encoding="utf-8"))
-        return Holder(int(data["pid"]), str(data["host"]), str(data["since"]), float(data["refreshed"]))
+        started = data.get("started")
+        return Holder(int(data["pid"]), str(data["host"]), str(data["since"]), float(data["refreshed"]),
+                      int(started) if started is not None else None)
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -221,6 +227,13 @@ def _wait_for_record(folder: Path, lease_s: float) -> Holder | None:
 
 def _now_iso() -> str:
     return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _process_start(pid: int) -> int | None:
+    try:  # field 22 of /proc/PID/stat, counted after the command name (which may hold spaces)
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _pid_alive(pid: int) -> bool:

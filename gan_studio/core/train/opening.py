@@ -28,6 +28,13 @@ class OpenedRun:
     state: dict | None  # the checkpoint to continue from; None for a new run
     lock: RunLock | None = None  # held from opening until close(): this process writes the run
     made_folder: bool = False  # a new run's folder did not exist before
+    started: bool = False  # set by the trainer once its session is built
+
+    def __enter__(self) -> OpenedRun:
+        return self
+
+    def __exit__(self, error_type, error, traceback) -> None:
+        self.close(failed=error_type is not None and not self.started)
 
     def close(self, failed: bool = False) -> None:
         """Let the run go. ``failed`` before it started (the model could not be built, say): a
@@ -134,9 +141,16 @@ def record_session(opened: OpenedRun, session) -> None:
         "device": opened.config.train.device,
         "threads": session.threads,
         "resolved": session.device_description,
+        # Processes that train it together (distributed_session.py) and their backend, None alone;
+        # the latest also at run.json's top level.
+        "world_size": session.world_size,
+        "backend": session.backend,
     }
     sessions = opened.run.info.get("sessions")
-    opened.run.update_info(sessions=[*(sessions if isinstance(sessions, list) else []), entry])
+    opened.run.update_info(
+        sessions=[*(sessions if isinstance(sessions, list) else []), entry],
+        world_size=session.world_size, backend=session.backend,
+    )
 
 
 def run_started(opened: OpenedRun, session) -> RunStarted:

@@ -29,19 +29,25 @@ from ..runs.folder import CsvAppender, RunFolder
 from ..models.sampling import fixed_inputs, render_grid, weights_to_numpy
 from ..config import augment_policy
 from .augment import Augmenter
+from .sharding import resumed_step_in_epoch, shard_indices
 from .steps import AdversarialStep
 
 EPOCH_COLUMNS = ("epoch", "step", "epoch_time_s", "elapsed_s", *STEP_METRICS)
 
 
 class TrainingSession:
+    # One process trains alone; a distributed session (distributed_session.py) sets its own.
+    rank = 0
+    world_size = 1
+    backend: str | None = None
+
     def __init__(self, config: RunConfig, dataset: ImageDataset, run: RunFolder, state: dict | None) -> None:
         self.config = config
         self.run = run
         cfg = config.train
         tune_allocator()
         self.threads = configure_cpu_threads(cfg.threads)
-        self.device = resolve_device(cfg.device)
+        self.device = self._choose_device(cfg.device)
         self.device_description = describe_device(self.device, self.threads)
 
         # Data stays uint8 on the device; each batch is scaled to the model's range as it is used.
@@ -52,7 +58,8 @@ class TrainingSession:
         self.num_classes = dataset.num_classes if config.model.conditional else 0
         count = len(self.images)
         self.batch_size = cfg.batch_size
-        self.steps_per_epoch = count // self.batch_size if cfg.drop_last else math.ceil(count / self.batch_size)
+        global_batch = self.batch_size * self.world_size  # per-rank batch x ranks
+        self.steps_per_epoch = count // global_batch if cfg.drop_last else math.ceil(count / global_batch)
 
         # Weights: seeded without disturbing the process' global random stream.
         with torch.random.fork_rng(devices=[]):
@@ -98,10 +105,26 @@ class TrainingSession:
         self._last_values: np.ndarray | None = None
         if state is not None:
             self._restore(state)
-        self._epochs_file = CsvAppender(run.epochs_path, EPOCH_COLUMNS)
+        self._epochs_file = self.open_table(run.epochs_path, EPOCH_COLUMNS)
 
     def close(self) -> None:
         self._epochs_file.close()
+
+    # -- what a distributed session changes (distributed_session.py) ----------------------------
+    def _choose_device(self, name: str) -> torch.device:
+        return resolve_device(name)
+
+    def open_table(self, path: Path, columns) -> CsvAppender:
+        """A CSV of the run folder to append to (only one process of a run writes them)."""
+        return CsvAppender(path, columns)
+
+    def report_due(self, due: bool) -> bool:
+        """Whether the loop reports its metrics now; alone, when its own clock says so."""
+        return due
+
+    def agree(self, flag: bool) -> bool:
+        """A decision every process of the run must take alike (one process: its own)."""
+        return flag
 
     # -- stepping --------------------------------------------------------------------------------
     def batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
@@ -111,7 +134,7 @@ class TrainingSession:
         order = self.epoch_order.to(self.device)
         scale = (self.high - self.low) / 255.0
         while self.step_in_epoch < self.steps_per_epoch:
-            index = order[self.step_in_epoch * self.batch_size : (self.step_in_epoch + 1) * self.batch_size]
+            index = shard_indices(order, self.step_in_epoch, self.batch_size, self.rank, self.world_size)
             real = self.images[index].float().mul_(scale).add_(self.low)
             yield real, (self.labels[index] if self.labels is not None and self.num_classes else None)
 
@@ -204,6 +227,7 @@ class TrainingSession:
             "step_in_epoch": self.step_in_epoch,
             "global_step": self.global_step,
             "epoch_order": self.epoch_order,
+            "world_size": self.world_size,  # the processes its step counters count for
             "fixed_z": self.fixed_z,
             "fixed_labels": self.fixed_labels,
             "elapsed_s": self.elapsed_before + elapsed,
@@ -231,7 +255,7 @@ class TrainingSession:
                 load_module_state(self.ema, state["ema"], "EMA generator", path, expected)
             self.data_rng.set_state(state["data_rng"].cpu())
             self.epoch = int(state["epoch"])
-            self.step_in_epoch = int(state["step_in_epoch"])
+            self.step_in_epoch = resumed_step_in_epoch(state, self.batch_size, self.world_size)
             self.global_step = int(state["global_step"])
             self._restore_noise_stream(state["noise_rng"].cpu())
             self.epoch_order = state["epoch_order"]

@@ -43,7 +43,7 @@ from ..events import (
 )
 from ..quality.health import HealthMonitor
 from ..quality.monitor import QualityMonitor
-from ..runs.folder import METRICS_COLUMNS, CsvAppender
+from ..runs.folder import METRICS_COLUMNS
 from .clock import TrainingClock
 from .commands import Command, TrainerCommands
 from ..observers import EpochDone, Observer
@@ -132,8 +132,7 @@ class Trainer:
         observers: Sequence[Observer] = (), now: Callable[[], float] = time.perf_counter,
     ) -> Trainer:
         """Continue from the run's last checkpoint: to its planned end, or ``extra_epochs`` more;
-        ``minutes``, when given, replaces the run's time limit (0: none). ``machine`` is this
-        process' device and threads (default: auto); the ones the run was trained with never count."""
+        ``minutes`` replaces its time limit (0: none); ``machine``: this process' (default: auto)."""
         return cls(
             run_dir, None, resume=True, extra_epochs=extra_epochs, dataset=dataset, commands=commands,
             minutes=minutes, machine=machine, observers=observers, now=now,
@@ -155,38 +154,38 @@ class Trainer:
 
     # -- the run ---------------------------------------------------------------------------------
     def events(self) -> Iterator[Event]:
-        # Opening takes the run's lock (RunLocked when another process writes it); it is let go
-        # when the run ends, however it ends. A run that fails before it starts (its model
-        # cannot be built, say) leaves no folder behind.
-        opened = self._open()
-        try:
+        # Holds the run's lock (RunLocked when another has it) until the run ends, however it ends.
+        with self._open() as opened:
             self._start(opened)
-        except BaseException:
-            opened.close(failed=True)
-            raise
-        try:
-            yield from self._emit(run_started(opened, self._session))
-            yield from self._train()
-        finally:
+            opened.started = True
             try:
+                yield from self._emit(run_started(opened, self._session))
+                yield from self._train()
+            finally:
                 self._metrics_file.close()
                 for observer in self.observers:
                     observer.close()
                 self._session.close()
-            finally:
-                opened.close()
 
     def _start(self, opened: OpenedRun) -> None:
-        run, dataset = opened.run, opened.dataset
+        run = opened.run
         self.config = opened.config
-        session = self._session = TrainingSession(self.config, dataset, run, opened.state)
-        record_session(opened, session)
+        session = self._session = self._make_session(opened)
+        if session.rank == 0:  # the run folder's one writer (distributed_session.py)
+            record_session(opened, session)
         self._run = run
-        self._metrics_file = CsvAppender(run.metrics_path, METRICS_COLUMNS)
+        self._metrics_file = session.open_table(run.metrics_path, METRICS_COLUMNS)
         self._clock = TrainingClock(self.config.train.minutes * 60.0, self.now)
+        self.observers = self._make_observers(opened, session)
+
+    def _make_session(self, opened: OpenedRun) -> TrainingSession:
+        return TrainingSession(self.config, opened.dataset, opened.run, opened.state)
+
+    def _make_observers(self, opened: OpenedRun, session: TrainingSession) -> tuple[Observer, ...]:
+        run, dataset = opened.run, opened.dataset
         self.monitor = QualityMonitor(run, session, dataset.images, self.config.train.quality_every, labels=dataset.labels)
         self.health = HealthMonitor.for_run(run, self.config.train.loss, session.steps_per_epoch)
-        self.observers = (self.monitor, self.health, *self.extra_observers)
+        return (self.monitor, self.health, *self.extra_observers)
 
     def _open(self) -> OpenedRun:
         if self.resuming:
@@ -231,7 +230,8 @@ class Trainer:
             yield from self._out_of_memory(advice, position)
             return True
         loop.images_since_report += real.shape[0]
-        if time.perf_counter() - loop.last_report >= loop.report_every_s:
+        # The session has the last word: the ranks of a distributed run report at the same step.
+        if session.report_due(time.perf_counter() - loop.last_report >= loop.report_every_s):
             return (yield from self._report())
         return False
 
@@ -240,7 +240,7 @@ class Trainer:
         if (yield from self._report()):
             return True
         session.end_epoch()
-        out_of_time = self._clock.out_of_time()
+        out_of_time = session.agree(self._clock.out_of_time())  # every rank ends at the same epoch
         grid, sample_path = session.write_epoch_grid()
         values = loop.epoch_values
         means = np.nanmean(np.concatenate(values), axis=0) if values else np.full(len(STEP_METRICS), np.nan)

@@ -68,9 +68,13 @@ class RunSummary:
         return f"Best: epoch {self.best_epoch}, FCD {self.best_fcd:.2f}{floor}, kept as checkpoints/best.pt."
 
     def status_text(self) -> str:
-        """One line for the status bar."""
-        best = f" Best epoch {self.best_epoch}, FCD {self.best_fcd:.2f}." if self.best_epoch is not None else ""
-        return f"{self.headline()}{best} Run folder: {short_path(self.run_dir)}"
+        """One line for the status bar, short enough for the ~700 px it has at 1280 x 800: the
+        run by its folder's name (the banner and its tooltip give the whole path)."""
+        parts = [f"{HEADLINES[self.reason]}: {self.epochs_done} of {self.total_epochs} epochs"]
+        if self.best_epoch is not None:
+            parts.append(f"best epoch {self.best_epoch}, FCD {self.best_fcd:.2f}")
+        parts.append(self.run_dir.name)
+        return " · ".join(parts)
 
 
 class RunSummaryBanner(QFrame):
