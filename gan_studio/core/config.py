@@ -99,8 +99,10 @@ class TrainConfig:
     beta2: float = 0.999  # Adam beta2 for both players
     adam_eps: float = 1e-8  # Adam epsilon (Keras' default is 1e-7)
     seed: int = 0  # seeds weights, data order and noise: same seed, same run (on CPU)
+    # The machine settings (see Machine): the process' own. A run records the ones it last
+    # trained with; a resume takes the resuming process' (its options, the window's form).
     device: str = "auto"  # auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps
-    threads: int = 0  # CPU threads for torch; 0 = all cores but one (kept for the window)
+    threads: int = 0  # CPU threads for torch; 0 = all cores but one
     checkpoint_every: int = 5  # keep a numbered checkpoint every N epochs (last.pt always)
     grid_size: int = 8  # the fixed-noise grid is grid_size x grid_size samples
     # Sample-quality evaluation after an epoch: 0 = automatic cadence (keeps the slowdown under
@@ -151,6 +153,36 @@ class RunConfig:
 
     def copy(self) -> RunConfig:
         return RunConfig.from_dict(self.to_dict())
+
+
+@dataclass(frozen=True)
+class Machine:
+    """Where a process trains: its device and CPU threads.
+
+    They belong to the process (the command's options, the window's form and remembered
+    settings), never to the recipe: a run's config and run.json record the ones it was last
+    trained with, and resuming it anywhere takes the resuming process' own.
+    """
+
+    device: str = "auto"  # auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps
+    threads: int = 0  # CPU threads for torch; 0 = all cores but one
+
+    def __post_init__(self) -> None:
+        _check(_valid_device(self.device), "the device must be auto, cpu, cuda, cuda:N or mps", self.device)
+        _check(
+            isinstance(self.threads, int) and not isinstance(self.threads, bool) and self.threads >= 0,
+            "the CPU threads must be 0 (automatic) or a positive count", self.threads,
+        )
+
+    @classmethod
+    def of(cls, config: RunConfig) -> Machine:
+        """The machine settings a config carries (a new run's, from its options or form)."""
+        return cls(config.train.device, config.train.threads)
+
+    def apply(self, config: RunConfig) -> RunConfig:
+        """Put these settings into ``config`` (in place; returned for chaining)."""
+        config.train.device, config.train.threads = self.device, self.threads
+        return config
 
 
 def load_config_file(path: str | Path) -> RunConfig:

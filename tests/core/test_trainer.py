@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from gan_studio.core.config import Machine
 from gan_studio.core.runs.checkpoint import load_checkpoint
 from gan_studio.core.errors import DataError, GanStudioError
 from gan_studio.core.events import (
@@ -109,7 +110,7 @@ def test_resume_is_exact(tiny_config, tmp_path, arch):
 
     config.train.epochs = 1
     run_to_end(Trainer.new(config, tmp_path / "split"))
-    resumed = _final_weights(Trainer.resume(tmp_path / "split", extra_epochs=1))
+    resumed = _final_weights(Trainer.resume(tmp_path / "split", extra_epochs=1, machine=Machine("cpu", 1)))
 
     assert straight.keys() == resumed.keys()
     for name in straight:
@@ -136,7 +137,7 @@ def test_stop_mid_epoch_saves_and_resume_continues_exactly(tiny_config, tmp_path
     state = load_checkpoint(finished.checkpoint)
     assert (state["epoch"], state["step_in_epoch"]) == (1, 2)
 
-    resumed = _final_weights(Trainer.resume(tmp_path / "stopped"))
+    resumed = _final_weights(Trainer.resume(tmp_path / "stopped", machine=Machine("cpu", 1)))
     for name in straight:
         assert torch.equal(straight[name], resumed[name]), name
 

@@ -22,6 +22,8 @@ the step reports them with its other metrics.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -105,6 +107,9 @@ class Augmenter:
         self._steps = 0
         # E[sign(D(real))] over the interval so far (the whole interval once it ends): 0 before any.
         self.r_t = torch.zeros((), device=device)
+        # Sums (signs, images) over the processes of a distributed run (distributed_session.py),
+        # so that every rank adjusts p alike from the global batch; None: this process' own.
+        self.reduce: Callable[[Tensor], Tensor] | None = None
 
     @property
     def active(self) -> bool:
@@ -131,6 +136,9 @@ class Augmenter:
             self.r_t = self._signs / self._count
             if self._steps % ADA_INTERVAL:
                 return
+            if self.reduce is not None:  # the interval's r_t over every process (within it: this one's)
+                signs, count = self.reduce(torch.stack([self._signs, torch.full_like(self._signs, self._count)]))
+                self.r_t, self._count = signs / count, count  # a tensor: no device sync here
             if self.ada_target > 0 and self.policy:
                 change = torch.sign(self.r_t - self.ada_target) * (self._count / ADA_SPEED_IMAGES)
                 self.p = (self.p + change).clamp_(0.0, 1.0)

@@ -21,7 +21,7 @@ from ..runs.checkpoint import describe_model, load_module_state, save_checkpoint
 from ..config import RunConfig
 from ..data import ImageDataset
 from ..device import configure_cpu_threads, describe_device, resolve_device, tune_allocator
-from ..errors import CheckpointError
+from ..errors import CheckpointError, ConfigError
 from ..events import STEP_METRICS
 from ..models.losses import make_loss
 from ..models.networks import build_models
@@ -29,19 +29,25 @@ from ..runs.folder import CsvAppender, RunFolder
 from ..models.sampling import fixed_inputs, render_grid, weights_to_numpy
 from ..config import augment_policy
 from .augment import Augmenter
+from .sharding import resumed_step_in_epoch, shard_indices
 from .steps import AdversarialStep
 
 EPOCH_COLUMNS = ("epoch", "step", "epoch_time_s", "elapsed_s", *STEP_METRICS)
 
 
 class TrainingSession:
+    # One process trains alone; a distributed session (distributed_session.py) sets its own.
+    rank = 0
+    world_size = 1
+    backend: str | None = None
+
     def __init__(self, config: RunConfig, dataset: ImageDataset, run: RunFolder, state: dict | None) -> None:
         self.config = config
         self.run = run
         cfg = config.train
         tune_allocator()
         self.threads = configure_cpu_threads(cfg.threads)
-        self.device = resolve_device(cfg.device)
+        self.device = self._choose_device(cfg.device)
         self.device_description = describe_device(self.device, self.threads)
 
         # Data stays uint8 on the device; each batch is scaled to the model's range as it is used.
@@ -52,7 +58,8 @@ class TrainingSession:
         self.num_classes = dataset.num_classes if config.model.conditional else 0
         count = len(self.images)
         self.batch_size = cfg.batch_size
-        self.steps_per_epoch = count // self.batch_size if cfg.drop_last else math.ceil(count / self.batch_size)
+        global_batch = self.batch_size * self.world_size  # per-rank batch x ranks
+        self.steps_per_epoch = count // global_batch if cfg.drop_last else math.ceil(count / global_batch)
 
         # Weights: seeded without disturbing the process' global random stream.
         with torch.random.fork_rng(devices=[]):
@@ -98,10 +105,26 @@ class TrainingSession:
         self._last_values: np.ndarray | None = None
         if state is not None:
             self._restore(state)
-        self._epochs_file = CsvAppender(run.epochs_path, EPOCH_COLUMNS)
+        self._epochs_file = self.open_table(run.epochs_path, EPOCH_COLUMNS)
 
     def close(self) -> None:
         self._epochs_file.close()
+
+    # -- what a distributed session changes (distributed_session.py) ----------------------------
+    def _choose_device(self, name: str) -> torch.device:
+        return resolve_device(name)
+
+    def open_table(self, path: Path, columns) -> CsvAppender:
+        """A CSV of the run folder to append to (only one process of a run writes them)."""
+        return CsvAppender(path, columns)
+
+    def report_due(self, due: bool) -> bool:
+        """Whether the loop reports its metrics now; alone, when its own clock says so."""
+        return due
+
+    def agree(self, flag: bool) -> bool:
+        """A decision every process of the run must take alike (one process: its own)."""
+        return flag
 
     # -- stepping --------------------------------------------------------------------------------
     def batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
@@ -111,14 +134,30 @@ class TrainingSession:
         order = self.epoch_order.to(self.device)
         scale = (self.high - self.low) / 255.0
         while self.step_in_epoch < self.steps_per_epoch:
-            index = order[self.step_in_epoch * self.batch_size : (self.step_in_epoch + 1) * self.batch_size]
+            index = shard_indices(order, self.step_in_epoch, self.batch_size, self.rank, self.world_size)
             real = self.images[index].float().mul_(scale).add_(self.low)
             yield real, (self.labels[index] if self.labels is not None and self.num_classes else None)
 
-    def step(self, real: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    def step(self, real: torch.Tensor, labels: torch.Tensor | None, only: str | None = None) -> torch.Tensor:
+        """One step on the batch; ``only`` ("d", "g", "both"): a single step of those players."""
         self.global_step += 1
         self.step_in_epoch += 1
+        if only is not None:
+            return self.step_fn.one_player(real, labels, only, self.global_step)
         return self.step_fn(real, labels, self.global_step)
+
+    def set_loss_and_d_steps(self, loss: str | None, d_steps: int | None) -> tuple[str, int]:
+        """Live edits from the window; the checkpoint's config records them."""
+        cfg = self.config.train
+        if loss is not None and loss != cfg.loss:
+            if (loss == "wgan-gp") != (cfg.loss == "wgan-gp") and self.d.uses_batch_norm:
+                raise ConfigError("this discriminator has batch norm, which WGAN-GP's penalty cannot use; start a new run")
+            self.step_fn.loss = make_loss(loss, cfg.label_smoothing)
+            self.step_fn.gp_weight = cfg.gp_weight if self.step_fn.loss.needs_gradient_penalty else 0.0
+            cfg.loss = loss
+        if d_steps is not None and d_steps >= 1:
+            self.step_fn.d_steps = cfg.d_steps = int(d_steps)
+        return cfg.loss, cfg.d_steps
 
     def end_epoch(self) -> None:
         self.epoch += 1
@@ -204,6 +243,7 @@ class TrainingSession:
             "step_in_epoch": self.step_in_epoch,
             "global_step": self.global_step,
             "epoch_order": self.epoch_order,
+            "world_size": self.world_size,  # the processes its step counters count for
             "fixed_z": self.fixed_z,
             "fixed_labels": self.fixed_labels,
             "elapsed_s": self.elapsed_before + elapsed,
@@ -230,13 +270,27 @@ class TrainingSession:
             if self.ema is not None:
                 load_module_state(self.ema, state["ema"], "EMA generator", path, expected)
             self.data_rng.set_state(state["data_rng"].cpu())
-            self.noise_rng.set_state(state["noise_rng"].cpu())
             self.epoch = int(state["epoch"])
-            self.step_in_epoch = int(state["step_in_epoch"])
+            self.step_in_epoch = resumed_step_in_epoch(state, self.batch_size, self.world_size)
             self.global_step = int(state["global_step"])
+            self._restore_noise_stream(state["noise_rng"].cpu())
             self.epoch_order = state["epoch_order"]
             self.fixed_z, self.fixed_labels = state["fixed_z"], state["fixed_labels"]
             self.elapsed_before = float(state["elapsed_s"])
             self.augmenter.restore(state.get("augment"))  # absent from checkpoints made before it
         except (KeyError, ValueError, RuntimeError, TypeError, AttributeError) as error:
             raise CheckpointError(f"{path} is incomplete or of another version ({type(error).__name__}: {error})") from None
+
+    def _restore_noise_stream(self, saved: torch.Tensor) -> None:
+        """The noise stream where it stopped; from another kind of device, a fresh one.
+
+        A generator's state is its device's own format (a CPU one is 5,056 bytes of Mersenne
+        Twister, a CUDA one 16 bytes of Philox seed and offset): the stream of a run moved
+        between CPU and GPU cannot continue, so it restarts from the seed and the step (still
+        the same on every resume from this checkpoint). The weights, optimisers, data order and
+        the data stream, all device-free, continue exactly.
+        """
+        if saved.numel() == self.noise_rng.get_state().numel():
+            self.noise_rng.set_state(saved)
+        else:
+            self.noise_rng.manual_seed(self.config.train.seed + 1 + self.global_step)

@@ -58,6 +58,10 @@ class AdversarialStep:
         r1_every: int = 1,
     ) -> None:
         self.g, self.d = generator, discriminator
+        # The players' DistributedDataParallel wrappers in a distributed run (distributed_session.py),
+        # whose backward averages the gradients over the processes; None: g and d themselves.
+        self.ddp_g: torch.nn.Module | None = None
+        self.ddp_d: torch.nn.Module | None = None
         self.opt_g, self.opt_d = opt_g, opt_d
         self.loss = loss
         self.schedule = schedule
@@ -82,6 +86,15 @@ class AdversarialStep:
         self._nan = None
 
     # -- helpers ---------------------------------------------------------------------------------
+    @property
+    def forward_g(self):
+        """What the step calls to run G (attributes such as z_dim are read from g itself)."""
+        return self.g if self.ddp_g is None else self.ddp_g
+
+    @property
+    def forward_d(self):
+        return self.d if self.ddp_d is None else self.ddp_d
+
     def sample_inputs(self, real: Tensor, real_labels: Tensor | None) -> tuple[Tensor, Tensor | None]:
         """Noise for a fake batch as large as the real one.
 
@@ -96,9 +109,9 @@ class AdversarialStep:
         real, fake = self.augment(real), self.augment(fake)
         if self.d.uses_batch_norm:
             # Batch statistics must come from real and fake separately, as in pytorch/examples.
-            return self.d(real, real_labels), self.d(fake, fake_labels)
+            return self.forward_d(real, real_labels), self.forward_d(fake, fake_labels)
         labels = None if real_labels is None else torch.cat([real_labels, fake_labels])
-        scores = self.d(torch.cat([real, fake]), labels)
+        scores = self.forward_d(torch.cat([real, fake]), labels)
         return scores[: real.shape[0]], scores[real.shape[0] :]
 
     def _r1(self, real: Tensor, real_labels, d_step: int) -> Tensor | float:
@@ -108,7 +121,7 @@ class AdversarialStep:
         if not self.r1_gamma or d_step % self.r1_every:
             return 0.0
         x = real.detach().requires_grad_(True)
-        scores = self.d(self.augment(x), real_labels)
+        scores = self.forward_d(self.augment(x), real_labels)
         (grad,) = torch.autograd.grad(scores.sum(), x, create_graph=True)
         return (0.5 * self.r1_gamma * self.r1_every) * grad.square().sum(dim=(1, 2, 3)).mean()
 
@@ -191,12 +204,33 @@ class AdversarialStep:
             return self._simultaneous(real, real_labels, batch_number)
         return self._alternating(real, real_labels, batch_number, g_steps_now=batch_number % self.d_steps == 0)
 
+    def one_player(self, real: Tensor, real_labels: Tensor | None, player: str, batch_number: int) -> Tensor:
+        """A single step from the window: "d" (D only), "g" (G only) or "both" (D, then G), on one
+        real batch, whatever the schedule and d_steps say; the same metrics, NaN for a player that
+        did not move."""
+        if self.channels_last:
+            real = real.contiguous(memory_format=torch.channels_last)
+        if player != "g":
+            return self._alternating(real, real_labels, batch_number, g_steps_now=player == "both")
+        z, fake_labels = self.sample_inputs(real, real_labels)
+        fake = self.forward_g(z, fake_labels)
+        with torch.no_grad():  # D(real): only the minimax loss reads it, and its value is reported
+            real_out = self.forward_d(self.augment(real), real_labels)
+        fake_out = self.forward_d(self.augment(fake), fake_labels)
+        loss_g = self.loss.g_loss(fake_out, real_out)
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g, norm_g = self._backward(loss_g, self.g_params, self.g_kernels)
+        self.opt_g.step()
+        self._update_ema()
+        nan = self._nan_value(loss_g)
+        return self._metrics(nan, loss_g, real_out, fake_out, nan, norm_g)
+
     def _simultaneous(self, real: Tensor, real_labels, batch_number: int) -> Tensor:
         z, fake_labels = self.sample_inputs(real, real_labels)
-        fake = self.g(z, fake_labels)
+        fake = self.forward_g(z, fake_labels)
         # Two calls, even without batch norm: G's backward then runs through the fake half only.
-        real_out = self.d(self.augment(real), real_labels)
-        fake_out = self.d(self.augment(fake), fake_labels)
+        real_out = self.forward_d(self.augment(real), real_labels)
+        fake_out = self.forward_d(self.augment(fake), fake_labels)
         self.augment.observe(real_out, self.loss.sign_centre)
         loss_d = self.loss.d_loss(real_out, fake_out) + self._r1(real, real_labels, batch_number)
         loss_g = self.loss.g_loss(fake_out, real_out)
@@ -214,12 +248,12 @@ class AdversarialStep:
     def _alternating(self, real: Tensor, real_labels, batch_number: int, g_steps_now: bool) -> Tensor:
         z, fake_labels = self.sample_inputs(real, real_labels)
         with torch.set_grad_enabled(g_steps_now):
-            fake = self.g(z, fake_labels)
+            fake = self.forward_g(z, fake_labels)
         real_out, fake_out = self._discriminate(real, real_labels, fake.detach(), fake_labels)
         self.augment.observe(real_out, self.loss.sign_centre)
         loss_d = self.loss.d_loss(real_out, fake_out) + self._r1(real, real_labels, batch_number)
         if self.gp_weight:
-            penalty = gradient_penalty(self.d, real, fake, fake_labels, self.noise_rng)
+            penalty = gradient_penalty(self.forward_d, real, fake, fake_labels, self.noise_rng)
             loss_d = loss_d + self.gp_weight * penalty
         self.opt_d.zero_grad(set_to_none=True)
         loss_d, norm_d = self._backward(loss_d, self.d_params, self.d_kernels)
@@ -228,7 +262,7 @@ class AdversarialStep:
             nan = self._nan_value(loss_d)
             return self._metrics(loss_d, nan, real_out, fake_out, norm_d, nan)
 
-        fake_out_g = self.d(self.augment(fake), fake_labels)
+        fake_out_g = self.forward_d(self.augment(fake), fake_labels)
         loss_g = self.loss.g_loss(fake_out_g, real_out)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g, norm_g = self._backward(loss_g, self.g_params, self.g_kernels)

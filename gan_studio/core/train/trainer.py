@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import RunConfig
+from ..config import Machine, RunConfig
 from ..data import ImageDataset
 from ..device import release_device_memory
 from ..errors import is_out_of_memory, out_of_memory_message
@@ -43,12 +43,13 @@ from ..events import (
 )
 from ..quality.health import HealthMonitor
 from ..quality.monitor import QualityMonitor
-from ..runs.folder import METRICS_COLUMNS, CsvAppender
+from ..runs.folder import METRICS_COLUMNS
 from .clock import TrainingClock
 from .commands import Command, TrainerCommands
 from ..observers import EpochDone, Observer
-from .opening import OpenedRun, open_new_run, open_run_to_resume, run_started
+from .opening import OpenedRun, open_new_run, open_run_to_resume, record_session, run_started
 from .session import TrainingSession
+from .stepping import SteppingPhases
 
 EVENTS_PER_SECOND = 10  # StepMetrics cadence: smooth curves, negligible cost
 
@@ -80,7 +81,7 @@ class _LoopState:
     epoch_values: list[np.ndarray] = field(default_factory=list)  # the epoch's metrics, for its means
 
 
-class Trainer:
+class Trainer(SteppingPhases):
     """Trains one run folder. Build with :meth:`new` or :meth:`resume`, then iterate :meth:`events`.
 
     ``observers`` watch the run beside the built-in quality and health monitors (observers.py);
@@ -96,10 +97,12 @@ class Trainer:
         commands: TrainerCommands | None = None,
         *,
         minutes: float | None = None,
+        machine: Machine | None = None,
         observers: Sequence[Observer] = (),
         now: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.run_dir = Path(run_dir).expanduser()
+        self.machine = machine  # a resume's device and threads (a new run's are in its config)
         self.config = config
         self.resuming = resume
         self.extra_epochs = extra_epochs
@@ -126,14 +129,14 @@ class Trainer:
     @classmethod
     def resume(
         cls, run_dir: Path, extra_epochs: int | None = None, dataset: ImageDataset | None = None,
-        commands: TrainerCommands | None = None, *, minutes: float | None = None,
+        commands: TrainerCommands | None = None, *, minutes: float | None = None, machine: Machine | None = None,
         observers: Sequence[Observer] = (), now: Callable[[], float] = time.perf_counter,
     ) -> Trainer:
         """Continue from the run's last checkpoint: to its planned end, or ``extra_epochs`` more;
-        ``minutes``, when given, replaces the run's time limit (0: none)."""
+        ``minutes`` replaces its time limit (0: none); ``machine``: this process' (default: auto)."""
         return cls(
             run_dir, None, resume=True, extra_epochs=extra_epochs, dataset=dataset, commands=commands,
-            minutes=minutes, observers=observers, now=now,
+            minutes=minutes, machine=machine, observers=observers, now=now,
         )
 
     @property
@@ -152,28 +155,42 @@ class Trainer:
 
     # -- the run ---------------------------------------------------------------------------------
     def events(self) -> Iterator[Event]:
-        opened = self._open()
-        run, dataset = opened.run, opened.dataset
+        # Holds the run's lock (RunLocked when another has it) until the run ends, however it ends.
+        with self._open() as opened:
+            self._start(opened)
+            opened.started = True
+            try:
+                yield from self._emit(run_started(opened, self._session))
+                yield from self._train()
+            finally:
+                self._metrics_file.close()
+                for observer in self.observers:
+                    observer.close()
+                self._session.close()
+
+    def _start(self, opened: OpenedRun) -> None:
+        run = opened.run
         self.config = opened.config
-        session = self._session = TrainingSession(self.config, dataset, run, opened.state)
+        session = self._session = self._make_session(opened)
+        if session.rank == 0:  # the run folder's one writer (distributed_session.py)
+            record_session(opened, session)
         self._run = run
-        self._metrics_file = CsvAppender(run.metrics_path, METRICS_COLUMNS)
+        self._metrics_file = session.open_table(run.metrics_path, METRICS_COLUMNS)
         self._clock = TrainingClock(self.config.train.minutes * 60.0, self.now)
+        self.observers = self._make_observers(opened, session)
+
+    def _make_session(self, opened: OpenedRun) -> TrainingSession:
+        return TrainingSession(self.config, opened.dataset, opened.run, opened.state)
+
+    def _make_observers(self, opened: OpenedRun, session: TrainingSession) -> tuple[Observer, ...]:
+        run, dataset = opened.run, opened.dataset
         self.monitor = QualityMonitor(run, session, dataset.images, self.config.train.quality_every, labels=dataset.labels)
         self.health = HealthMonitor.for_run(run, self.config.train.loss, session.steps_per_epoch)
-        self.observers = (self.monitor, self.health, *self.extra_observers)
-        try:
-            yield from self._emit(run_started(opened, session))
-            yield from self._train()
-        finally:
-            self._metrics_file.close()
-            for observer in self.observers:
-                observer.close()
-            session.close()
+        return (self.monitor, self.health, *self.extra_observers)
 
     def _open(self) -> OpenedRun:
         if self.resuming:
-            return open_run_to_resume(self.run_dir, self.extra_epochs, self.minutes, self.dataset)
+            return open_run_to_resume(self.run_dir, self.extra_epochs, self.minutes, self.dataset, self.machine)
         return open_new_run(self.run_dir, self.config, self.dataset)
 
     def _train(self) -> Iterator[Event]:
@@ -205,7 +222,7 @@ class Trainer:
         position = (session.global_step, session.step_in_epoch)
         advice = None
         try:
-            loop.pending.append(session.step(real, labels))
+            loop.pending.append(session.step(real, labels, only=self._single))
         except Exception as error:  # noqa: BLE001 - only out-of-memory is handled here
             if not is_out_of_memory(error):
                 raise
@@ -214,7 +231,9 @@ class Trainer:
             yield from self._out_of_memory(advice, position)
             return True
         loop.images_since_report += real.shape[0]
-        if time.perf_counter() - loop.last_report >= loop.report_every_s:
+        yield from self._after_step()
+        # The session has the last word: the ranks of a distributed run report at the same step.
+        if session.report_due(time.perf_counter() - loop.last_report >= loop.report_every_s):
             return (yield from self._report())
         return False
 
@@ -223,7 +242,7 @@ class Trainer:
         if (yield from self._report()):
             return True
         session.end_epoch()
-        out_of_time = self._clock.out_of_time()
+        out_of_time = session.agree(self._clock.out_of_time())  # every rank ends at the same epoch
         grid, sample_path = session.write_epoch_grid()
         values = loop.epoch_values
         means = np.nanmean(np.concatenate(values), axis=0) if values else np.full(len(STEP_METRICS), np.nan)
@@ -261,6 +280,8 @@ class Trainer:
             yield from self._apply(command)
             if command.name == "pause" and not self.commands.stop_requested:
                 yield from self._pause()
+        if self._pause_after and self._single is None and not self.commands.stop_requested:
+            yield from self._pause()  # a single step is done: paused again, as before it
         if self.commands.stop_requested:
             yield from self._stop()
             return True
@@ -273,19 +294,24 @@ class Trainer:
         elif command.name == "lr":
             lr_g, lr_d = self._session.set_learning_rates(command.lr_g, command.lr_d)
             yield from self._emit(LearningRatesChanged(lr_g, lr_d))
+        else:
+            yield from self._apply_stepping(command)
 
     def _pause(self) -> Iterator[Event]:
         """Blocks until resumed or stopped; checkpoints and learning rates still work meanwhile."""
+        self._pause_after = False
         yield from self._report_metrics()
         self._clock.pause()
         yield from self._emit(Paused(self._session.global_step))
         command = self.commands.wait()
         while command.name not in ("resume", "stop") and not self.commands.stop_requested:
             yield from self._apply(command)
+            if self._single is not None:  # a single step: taken on the next batch, then paused again
+                break
             command = self.commands.wait()
         self._clock.start()
         self._loop.last_report = time.perf_counter()
-        if not self.commands.stop_requested:
+        if not self.commands.stop_requested and self._single is None:
             yield from self._emit(Resumed(self._session.global_step))
 
     def _stop(self) -> Iterator[Event]:
