@@ -1,5 +1,5 @@
-"""The recipe for the data in the Setup panel: which one the data's facts chose, what it sets,
-and a choice of another one or none (core/recipes.py).
+"""The recipe for the data in the Setup panel: which one the data's facts chose (named in the
+choice), what it sets (the choice's tooltip), and a choice of another one or none (core/recipes.py).
 
 Fed with plain data (the facts of the loaded data and the form's config); it never touches the
 form: Apply, or a new data source while "Automatic" is chosen, emits ``recipeApplied`` with the
@@ -9,26 +9,31 @@ config to show, and the window puts it into the form, where every value stays ed
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from ...core.config import RunConfig
 from ...core.errors import ConfigError
 from ...core.recipes import AUTOMATIC, NONE, RECIPES, DataFacts, apply_recipe, describe, resolve
 
 
-class RecipeBox(QGroupBox):
+class RecipeBox(QWidget):
+    """One row, so the Setup panel still fits 1280 x 800 unscrolled: "Recipe", the choice (its
+    Automatic entry names the recipe the data chose), Apply; the line of what it sets below it,
+    one line, elided to the panel's width, whole in its tooltip."""
+
     recipeApplied = Signal(object)  # RunConfig: the form's config with the recipe's values
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Recipe", parent)
+        super().__init__(parent)
         self.setObjectName("recipeBox")
         self._facts: DataFacts | None = None
         self._source: str | None = None
         self._config = RunConfig()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        row = QHBoxLayout()
+        row = QHBoxLayout(self)
+        row.setContentsMargins(6, 0, 6, 0)
         self.choice = QComboBox()
+        self.choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.choice.setMinimumContentsLength(8)
         self.choice.setObjectName("recipeCombo")
         self.choice.setAccessibleName("Recipe")
         self.choice.setToolTip("Settings chosen from the data's count, image size and colour. Automatic follows "
@@ -42,13 +47,14 @@ class RecipeBox(QGroupBox):
         self.apply_button.setObjectName("recipeApplyButton")
         self.apply_button.setToolTip("Put the recipe's values into the settings below")
         self.apply_button.clicked.connect(self.apply)
-        row.addWidget(self.choice, 1)
-        row.addWidget(self.apply_button)
-        layout.addLayout(row)
+        # The line is kept as a label (tests and tools read it) but shown as the choice's tooltip.
         self.line = QLabel("Load data to see its recipe.")
         self.line.setObjectName("recipeLine")
-        self.line.setWordWrap(True)
-        layout.addWidget(self.line)
+        self.line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.line.hide()
+        row.addWidget(QLabel("Recipe"))
+        row.addWidget(self.choice, 1)
+        row.addWidget(self.apply_button)
 
     def set_config(self, config: RunConfig) -> None:
         """The form's config, which the recipe's values go on top of."""
@@ -85,4 +91,7 @@ class RecipeBox(QGroupBox):
         if config is None:
             self.line.setText("This recipe does not fit the settings below (see the red message).")
             return
-        self.line.setText(describe(resolve(self.choice.currentData(), self._facts), self._facts, config))
+        recipe = resolve(self.choice.currentData(), self._facts)
+        self.line.setText(describe(recipe, self._facts, config))
+        self.choice.setItemText(0, f"Automatic: {resolve(AUTOMATIC, self._facts).title}")
+        self.choice.setToolTip(self.line.text())
