@@ -116,9 +116,10 @@ def balance(histogram: list[int] | None) -> float:
 
 def markdown_table(rows: list[dict[str, Any]]) -> str:
     """``rows``: dicts with preset, model, loss, epochs, wall_s and an evaluate_checkpoint result;
-    optionally seed, batch, cpu_s, load (variant runs)."""
+    rows with cpu_s (and seed, load, class_histogram) add the balance, CPU time and load columns."""
+    extended = any("cpu_s" in row for row in rows)
     header = ["preset", "model", "loss", "epochs", "checkpoint", "FCD (floor)", "KID", "precision", "recall",
-              "modes covered", "balance", "wall time", "CPU time", "load"]
+              "modes covered", *(["balance"] if extended else []), "wall time", *(["CPU time", "load"] if extended else [])]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     for row in rows:
         m = row["metrics"]
@@ -129,11 +130,13 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
             f"{row['name']} (epoch {row['epoch']})",
             f"{m['fcd']:.2f} ({m['fcd_floor']:.2f})", f"{m['kid']:.4f}",
             f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['modes_covered']:.0f}/10",
-            f"{balance(row.get('class_histogram')):.1f}",
-            f"{row['wall_s']:.0f} s" if final else "",
-            f"{row['cpu_s']:.0f} s" if final and "cpu_s" in row else "",
-            f"{row['load']:.1f}" if final and "load" in row else "",
         ]
+        if extended:
+            cells.append(f"{balance(row.get('class_histogram')):.1f}")
+        cells.append(f"{row['wall_s']:.0f} s" if final else "")
+        if extended:
+            cells += [f"{row['cpu_s']:.0f} s" if final and "cpu_s" in row else "",
+                      f"{row['load']:.1f}" if final and "load" in row else ""]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
