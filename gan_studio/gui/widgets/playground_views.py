@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QWidget
 
 from ...core.playground.render import VIEWS
 
@@ -23,10 +23,11 @@ class PlaygroundViewToggles(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QHBoxLayout(self)
+        # Three to a row: all six in one row (~600 px) made the tab, and the window, wider than 1280.
+        layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.boxes: dict[str, QCheckBox] = {}
-        for name in TOGGLES:
+        for index, name in enumerate(TOGGLES):
             text, tip = LABELS[name]
             box = QCheckBox(text)
             box.setObjectName(f"view_{name}")
@@ -34,8 +35,8 @@ class PlaygroundViewToggles(QWidget):
             box.setChecked(True)
             box.toggled.connect(lambda _checked: self.viewsChanged.emit(self.views()))
             self.boxes[name] = box
-            layout.addWidget(box)
-        layout.addStretch(1)
+            layout.addWidget(box, index // 3, index % 3)
+        layout.setColumnStretch(3, 1)
 
     def views(self) -> set[str]:
         return {name for name, box in self.boxes.items() if box.isChecked()}
