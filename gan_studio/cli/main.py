@@ -20,6 +20,8 @@ from ..bench.command import add_bench_parser, run_bench
 from .evaluate import add_evaluate_parser, run_evaluate
 from .export import add_export_parser, run_export
 from .judge import add_judge_parser, run_judge
+from .compare import add_compare_parser, run_compare
+from .runs import add_runs_parser, run_runs
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_evaluate_parser(commands)
     add_judge_parser(commands)
     add_bench_parser(commands)
+    add_runs_parser(commands)
+    add_compare_parser(commands)
     commands.add_parser("presets", help="list the presets")
     return parser
 
@@ -188,7 +192,7 @@ def open_window(self_test: bool) -> int:
 
 
 COMMANDS = {"train": cmd_train, "resume": cmd_resume, "sample": cmd_sample, "export": run_export, "evaluate": run_evaluate,
-            "judge": run_judge, "presets": cmd_presets, "bench": run_bench}
+            "judge": run_judge, "presets": cmd_presets, "bench": run_bench, "runs": run_runs, "compare": run_compare}
 
 
 def main(argv: list[str] | None = None) -> int:

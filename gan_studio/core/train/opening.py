@@ -53,6 +53,7 @@ def open_run_to_resume(
     if minutes is not None:
         config.train.minutes = float(minutes)
         validate(config)
+    run.info.pop("ended", None)  # training again: the status is no longer the last session's end
     run.update_info(config=config.to_dict())
     run.truncate_metrics(after_step=int(state["global_step"]), after_epoch=done)
     return OpenedRun(run, config, record_data(run, config, read_data(config, dataset)), state)

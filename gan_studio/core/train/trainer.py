@@ -372,6 +372,7 @@ class Trainer:
     def _finish(self, reason: FinishReason, message: str, checkpoint: Path | None) -> Iterator[Event]:
         """Every end of the run: what the observers have to say first, then Finished."""
         finished = Finished(reason, message, self._session.epoch, self._session.global_step, checkpoint)
+        self._run.record_end(reason.value, finished.epoch, finished.global_step)  # the runs table's status
         last_words = [event for observer in self.observers for event in observer.on_finishing(finished)]
         for event in last_words:
             yield from self._emit(event)
