@@ -34,9 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     train = commands.add_parser("train", help="train a new run", description="Train a new run on the built-in digits or your data.")
-    train.add_argument("--preset", default="default", choices=sorted(PRESETS), help="starting configuration (default: %(default)s)")
+    train.add_argument("--preset", choices=sorted(PRESETS), help="starting configuration (default: default; with --init-from, the parent's)")
     train.add_argument("--config", type=Path, help="a run config JSON file (e.g. a run's run.json 'config' saved alone)")
     train.add_argument("--out", type=Path, help="run folder to create (default: a new folder under ./runs)")
+    train.add_argument("--init-from", metavar="RUN[:best|last|PATH]", help="start from another run's G and D (fine-tune): its best checkpoint, else its last")
+    train.add_argument("--init-optimizers", action="store_true", help="with --init-from: also take both optimisers' state")
     data = train.add_argument_group("data")
     data.add_argument("--data", help="image folder, tutorial folder with train.csv, IDX or .npz/.npy file (default: built-in digits)")
     data.add_argument("--size", type=int, help="image side in pixels")
@@ -88,8 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def config_from_args(args: argparse.Namespace) -> RunConfig:
-    config = load_config_file(args.config) if args.config else preset_config(args.preset)
+def config_from_args(args: argparse.Namespace, base: RunConfig | None = None) -> RunConfig:
+    """The options applied to --config, else --preset, else ``base`` (a parent's), else the default preset."""
+    if args.config:
+        config = load_config_file(args.config)
+    else:
+        config = base.copy() if args.preset is None and base is not None else preset_config(args.preset or "default")
     overrides = {
         ("data", "source"): args.data,
         ("data", "image_size"): args.size,
@@ -156,9 +162,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..core.runs.folder import new_run_name
     from ..core.train.trainer import Trainer
 
-    config = config_from_args(args)
+    parent = None
+    if args.init_from:
+        from ..core.runs.lineage import InitFrom
+        from ..core.train.init_from import open_parent
+
+        parent = open_parent(InitFrom.parse(args.init_from, args.init_optimizers))
+    elif args.init_optimizers:
+        raise ConfigError("--init-optimizers needs --init-from RUN")
+    config = config_from_args(args, parent.config if parent is not None else None)
     out = args.out if args.out is not None else Path("runs") / new_run_name(config)
-    return _train(Trainer.new(config, out), args.quiet)
+    return _train(Trainer.new(config, out, init_from=parent), args.quiet)
 
 
 def cmd_resume(args: argparse.Namespace) -> int:

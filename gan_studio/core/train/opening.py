@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,6 +15,9 @@ from ..errors import CheckpointError, DataError, GanStudioError
 from ..events import RunStarted
 from ..runs.folder import RunFolder
 
+if TYPE_CHECKING:
+    from .init_from import Parent
+
 
 @dataclass
 class OpenedRun:
@@ -21,14 +25,21 @@ class OpenedRun:
     config: RunConfig  # the config to train with (a resume's comes from its checkpoint)
     dataset: ImageDataset
     state: dict | None  # the checkpoint to continue from; None for a new run
+    parent: Parent | None = None  # a new run's starting weights (init_from.py)
 
 
-def open_new_run(run_dir: Path, config: RunConfig, dataset: ImageDataset | None) -> OpenedRun:
+def open_new_run(run_dir: Path, config: RunConfig, dataset: ImageDataset | None, parent: Parent | None = None) -> OpenedRun:
     # Data first: a bad source or a batch larger than the data must not leave an empty run
-    # folder behind, which would refuse the same command once the mistake is fixed.
+    # folder behind, which would refuse the same command once the mistake is fixed; and so for
+    # a parent whose model does not fit the data.
     dataset = read_data(config, dataset)
-    run = RunFolder.create(run_dir, config, extra={"versions": _versions()})
-    return OpenedRun(run, config, record_data(run, config, dataset), None)
+    extra = {"versions": _versions()}
+    if parent is not None:
+        _, height, width, channels = dataset.images.shape
+        parent.check_compatible(config, (channels, height, width), dataset.num_classes if config.model.conditional else 0)
+        extra["parent"] = parent.record()
+    run = RunFolder.create(run_dir, config, extra=extra)
+    return OpenedRun(run, config, record_data(run, config, dataset), None, parent)
 
 
 def open_run_to_resume(

@@ -27,13 +27,15 @@ from ..models.losses import make_loss
 from ..models.networks import build_models
 from ..runs.folder import CsvAppender, RunFolder
 from ..models.sampling import fixed_inputs, render_grid, weights_to_numpy
+from .init_from import Parent
 from .steps import AdversarialStep
 
 EPOCH_COLUMNS = ("epoch", "step", "epoch_time_s", "elapsed_s", *STEP_METRICS)
 
 
 class TrainingSession:
-    def __init__(self, config: RunConfig, dataset: ImageDataset, run: RunFolder, state: dict | None) -> None:
+    def __init__(self, config: RunConfig, dataset: ImageDataset, run: RunFolder, state: dict | None,
+                 parent: Parent | None = None) -> None:
         self.config = config
         self.run = run
         cfg = config.train
@@ -82,6 +84,9 @@ class TrainingSession:
             l1=config.model.l1, l2=config.model.l2, noise_rng=self.noise_rng,
             ema=self.ema, ema_decay=cfg.ema_decay, channels_last=self.channels_last,
         )
+
+        if parent is not None and state is None:  # a new run starting from another run's weights
+            parent.load_into(self)
 
         self.epoch = 0  # epochs completed
         self.step_in_epoch = 0  # batches done in the epoch in progress

@@ -47,6 +47,8 @@ from ..runs.folder import METRICS_COLUMNS, CsvAppender
 from .clock import TrainingClock
 from .commands import Command, TrainerCommands
 from ..observers import EpochDone, Observer
+from ..runs.lineage import InitFrom
+from .init_from import Parent, open_parent
 from .opening import OpenedRun, open_new_run, open_run_to_resume, run_started
 from .session import TrainingSession
 
@@ -98,8 +100,10 @@ class Trainer:
         minutes: float | None = None,
         observers: Sequence[Observer] = (),
         now: Callable[[], float] = time.perf_counter,
+        init_from: InitFrom | Parent | None = None,
     ) -> None:
         self.run_dir = Path(run_dir).expanduser()
+        self.init_from = init_from  # a new run's starting weights: another run's checkpoint
         self.config = config
         self.resuming = resume
         self.extra_epochs = extra_epochs
@@ -120,8 +124,9 @@ class Trainer:
     def new(
         cls, config: RunConfig, run_dir: Path, dataset: ImageDataset | None = None, commands: TrainerCommands | None = None,
         *, observers: Sequence[Observer] = (), now: Callable[[], float] = time.perf_counter,
-    ) -> Trainer:
-        return cls(run_dir, config.copy(), resume=False, dataset=dataset, commands=commands, observers=observers, now=now)
+        init_from: InitFrom | Parent | None = None,
+    ) -> Trainer:  # init_from: start from another run's G and D (and optimisers), see init_from.py
+        return cls(run_dir, config.copy(), False, dataset=dataset, commands=commands, observers=observers, now=now, init_from=init_from)
 
     @classmethod
     def resume(
@@ -155,7 +160,7 @@ class Trainer:
         opened = self._open()
         run, dataset = opened.run, opened.dataset
         self.config = opened.config
-        session = self._session = TrainingSession(self.config, dataset, run, opened.state)
+        session = self._session = TrainingSession(self.config, dataset, run, opened.state, opened.parent)
         self._run = run
         self._metrics_file = CsvAppender(run.metrics_path, METRICS_COLUMNS)
         self._clock = TrainingClock(self.config.train.minutes * 60.0, self.now)
@@ -174,7 +179,8 @@ class Trainer:
     def _open(self) -> OpenedRun:
         if self.resuming:
             return open_run_to_resume(self.run_dir, self.extra_epochs, self.minutes, self.dataset)
-        return open_new_run(self.run_dir, self.config, self.dataset)
+        parent = open_parent(self.init_from) if isinstance(self.init_from, InitFrom) else self.init_from
+        return open_new_run(self.run_dir, self.config, self.dataset, parent)
 
     def _train(self) -> Iterator[Event]:
         session = self._session
