@@ -19,7 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.events import CheckpointSaved, EpochEnd, Finished, FinishReason, HealthWarning, RunStarted, StepMetrics
+from ..core.config import RunConfig
 from ..core.runs.folder import new_run_name
+from ..core.runs.lineage import InitFrom
 from .actions import add_toolbar_and_menus, create_actions
 from .dialogs.messages import show_about, show_error
 from .workers.device_probe import DeviceProbe
@@ -32,6 +34,7 @@ from .widgets.config_form import ConfigForm
 from .widgets.data_panel import DataPanel
 from .widgets.latent_explorer import LatentExplorer
 from .widgets.quality_panel import QualityPanel
+from .widgets.runs_panel import RunsPanel
 from .widgets.training_page import TrainingPage
 from .widgets.training_status import TrainingStatus
 
@@ -64,6 +67,7 @@ class MainWindow(QMainWindow):
         self._run_started: RunStarted | None = None  # the run being trained, for the explorer
         self._total_epochs = 0
         self._close_when_stopped = False
+        self._init_from: InitFrom | None = None  # the next new run starts from this run's weights
 
         self.page = TrainingPage()
         self.tabs = QTabWidget()
@@ -73,6 +77,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.quality, "Quality")
         self.explorer = LatentExplorer()
         self.tabs.addTab(self.explorer, "Explore")
+        self.runs = RunsPanel(self.settings.runs_dir(), self.settings.run_folders())
+        self.tabs.addTab(self.runs, "Runs")
         self.setCentralWidget(self.tabs)
 
         self.data_panel = DataPanel()
@@ -131,6 +137,9 @@ class MainWindow(QMainWindow):
         self.watcher.epochAdded.connect(self._on_watched_epoch)
         self.watcher.failed.connect(lambda message: self._error("Cannot open run", message))
         self.devices.found.connect(self.form.set_devices)
+        self.runs.openRequested.connect(lambda path: (self.open_run(path), self.tabs.setCurrentWidget(self.page)))
+        self.runs.startFromRequested.connect(self.start_from)
+        self.runs.foldersChanged.connect(self.settings.set_run_folders)
         self.quality.bind_judge_worker(self.judge_worker)
         self.data_panel.datasetReady.connect(self.judge_worker.inspect)  # -> quality.set_dataset_info
         self.quality.trainJudgeRequested.connect(
@@ -184,7 +193,8 @@ class MainWindow(QMainWindow):
         # The panel's dataset is the whole source: with a limit (or another filter) the trainer
         # loads what the config asks for, so the run records the data that resuming will load.
         same = self.data_panel.data_config() == config.data
-        self.controller.start_new(config, run_dir, dataset=self.data_panel.dataset() if same else None)
+        self.controller.start_new(config, run_dir, dataset=self.data_panel.dataset() if same else None, init_from=self._init_from)
+        self._init_from = None
 
     def _resume_opened_run(self) -> None:
         run = self.opened_run
@@ -201,11 +211,22 @@ class MainWindow(QMainWindow):
         """Show a run folder's history; it keeps updating if another process is writing it."""
         if self.controller.state.busy:
             return
+        self._init_from = None
         self.watcher.open(Path(path), follow=True)
+
+    def start_from(self, path: Path, config: RunConfig) -> None:
+        """Set up a new run with this run's config, starting from its weights; Train starts it."""
+        if not self.controller.state.busy:
+            self.new_run()
+            self.form.set_config(config)
+            self.data_panel.set_source(config.data.source)
+            self._init_from = InitFrom(Path(path))
+            self.statusBar().showMessage(f"The next run starts from {Path(path).name}'s weights: change the data or settings, then Train", 15000)
 
     def new_run(self) -> None:
         if self.controller.state.busy:
             return
+        self._init_from = None
         self.watcher.close_run()
         self.opened_run = None
         self.page.clear()
@@ -366,6 +387,7 @@ class MainWindow(QMainWindow):
         """Ask every job to stop, then wait for each: no thread may outlive the window."""
         stop_jobs(self)  # all at once: the others end while the trainer saves its checkpoint
         self.explorer.shutdown()
+        self.runs.shutdown()
         self.controller.shutdown()
         self.watcher.shutdown()
         self.data_panel.shutdown()

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from ...core.errors import GanStudioError
 from ...core.runs.catalogue import STATUSES, Catalogue, RunSummary, rename_run, scan
+from ...core.runs.folder import RunFolder
 from ...core.runs.compare import MAX_RUNS, MIN_RUNS, Comparison, load_comparison
 from ..workers.jobs import Jobs, Latest
 from .compare_view import CompareView
@@ -43,7 +44,7 @@ REFRESH_MS = 10_000
 
 class RunsPanel(QWidget):
     openRequested = Signal(object)  # Path: show this run in the window
-    startFromRequested = Signal(object)  # Path: set up a new run that starts from this one's weights
+    startFromRequested = Signal(object, object)  # Path, its RunConfig: set up a new run that starts from its weights
     foldersChanged = Signal(list)  # the added folders (strings), for the settings
     scanned = Signal()  # a scan's result is in the table (tests wait on it)
     comparisonShown = Signal(object)  # the CompareView just opened
@@ -210,8 +211,14 @@ class RunsPanel(QWidget):
 
     def start_from_selected(self) -> None:
         paths = self.selected_paths()
-        if len(paths) == 1:
-            self.startFromRequested.emit(paths[0])
+        if len(paths) != 1:
+            return
+        try:
+            config = RunFolder.open(paths[0]).config
+        except GanStudioError as error:
+            self.show_problem("Cannot start from this run", str(error))
+            return
+        self.startFromRequested.emit(paths[0], config)
 
     def rename_selected(self) -> None:
         runs = self.selected_runs()
