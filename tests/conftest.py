@@ -15,6 +15,7 @@ _TEST_HOME = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"gan-studio-tests-{
 os.environ["XDG_CONFIG_HOME"] = os.path.join(_TEST_HOME, "config")
 # Runs and judges the tests make (or a developer's real ones) never mix.
 os.environ["XDG_DATA_HOME"] = os.path.join(_TEST_HOME, "data")
+os.environ["XDG_CACHE_HOME"] = os.path.join(_TEST_HOME, "cache")
 
 import pytest  # noqa: E402
 

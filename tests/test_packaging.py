@@ -9,6 +9,7 @@ import ast
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,27 @@ def test_the_spec_parses_and_ships_the_resources():
     for name in ("digits.npz", "judge.safetensors", "judge.json", "__init__.py"):
         assert f'"{name}"' in spec
     assert (PACKAGING / "launcher.py").is_file() and os.access(PACKAGING / "build_bundle.sh", os.X_OK)
+
+
+def test_the_slurm_script_starts_one_torchrun_a_node_that_trains_or_resumes(tmp_path):
+    # srun and scontrol stand-ins print what the script asks of them.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "srun").write_text('#!/bin/sh\necho "$@"\n')
+    (bin_dir / "scontrol").write_text('#!/bin/sh\nprintf "node-a\\nnode-b\\n"\n')
+    for tool in bin_dir.iterdir():
+        tool.chmod(0o755)
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", SLURM_JOB_NODELIST="node-[a-b]", SLURM_JOB_NUM_NODES="2",
+               SLURM_GPUS_ON_NODE="4", SLURM_JOB_ID="77", GAN_STUDIO=sys.executable)
+    script = str(ROOT / "packaging" / "slurm_train.sh")
+    run = tmp_path / "run"
+    new = subprocess.run(["bash", script, str(run), "--epochs", "3"], env=env, capture_output=True, text=True, check=True)
+    assert new.stdout.split()[2:] == [
+        "-m", "torch.distributed.run", "--nnodes=2", "--nproc_per_node=4", "--rdzv-backend=c10d",
+        "--rdzv-endpoint=node-a:29500", "--rdzv-id=77", "--max-restarts=0", "-m", "gan_studio",
+        "train", "--out", str(run), "--epochs", "3",
+    ]
+    run.mkdir()
+    (run / "run.json").write_text("{}")
+    again = subprocess.run(["bash", script, str(run)], env=env, capture_output=True, text=True, check=True)
+    assert again.stdout.split()[-3:] == ["gan_studio", "resume", str(run)]

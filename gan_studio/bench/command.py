@@ -8,7 +8,8 @@
 4. explorer latency: explorer_latency.py, in a child process;
 5. start-up: startup.py, launching the application;
 6. memory: engine.py and window.py read /proc (memory.py);
-7. roofline: roofline.py, sampled between the engine rounds.
+7. roofline: roofline.py, sampled between the engine rounds;
+8. the cache of decoded image folders: cache.py, a folder of PNGs loaded three ways.
 
 Every comparison alternates its two sides round by round (ABBA) and reports the median of the
 per-round ratios: on a shared machine the absolute figures move with the load, the ratios much
@@ -43,13 +44,14 @@ class Profile:
     launches: int
     matmul_n: int
     hypotheses: bool = False  # re-measure the measured speed-up hypotheses (about a minute)
+    cache_images: int = 20_000  # PNGs of 64 px in the image-cache benchmark (about 30 s)
 
 
 PROFILES = {
     "full": Profile(8, 2, 8, 1, 1280, 0, 7, 2, 300, 5, 2048, hypotheses=True),
     "quick": Profile(5, 1, 4, 1, 640, 0, 3, 2, 150, 3, 2048),
     # CI: every figure is produced, none is worth reading.
-    "smoke": Profile(1, 1, 1, 1, 128, 640, 1, 1, 10, 1, 512),
+    "smoke": Profile(1, 1, 1, 1, 128, 640, 1, 1, 10, 1, 512, cache_images=300),
 }
 
 
@@ -86,6 +88,7 @@ def run_bench(args: argparse.Namespace) -> int:
 
 def measure(profile: Profile, threads: int = 0, log=print) -> dict:
     from ..core.device import configure_cpu_threads, default_threads
+    from .cache import measure_cache
     from .engine import compare_engine_plain
     from .report import load_average, machine
     from .roofline import Matmul, flops_per_image
@@ -128,6 +131,8 @@ def measure(profile: Profile, threads: int = 0, log=print) -> dict:
     figures.update(measure_explorer(profile.explorer_moves))
     log("start-up")
     figures.update(measure_startup(profile.launches, log=log))
+    log("image cache (a folder of PNGs: one core, first load, second load)")
+    figures.update(measure_cache(profile.cache_images, log=log))
     if profile.hypotheses:
         from .hypotheses import measure_hypotheses
 

@@ -21,6 +21,7 @@ REQUIRED_KEYS = (
     "explorer_p95_ms_dcgan",
     "startup_first_paint_s",
     "roofline_fraction_mlp",
+    "cache_second_load_s",
 )
 
 # key -> (label, unit format, target as (comparison, bound) or None)
@@ -49,6 +50,10 @@ ROWS: list[tuple[str, str, str, tuple[str, float] | None]] = [
     ("rss_peak_mb_dcgan", "Resident memory, engine DCGAN, peak", "{:.0f} MB", None),
     ("window_rss_steady_mb", "Resident memory, window training, steady", "{:.0f} MB", None),
     ("window_rss_peak_mb", "Resident memory, window process, peak", "{:.0f} MB", None),
+    ("cache_load_one_core_s", "Image folder, one core, no cache", "{:.2f} s", None),
+    ("cache_first_load_s", "  first load, parallel, into the cache", "{:.2f} s", None),
+    ("cache_second_load_s", "  second load, from the cache", "{:.2f} s", ("<=", 1.0)),
+    ("cache_mb", "  cache on disk", "{:.0f} MB", None),
     ("matmul_gflops", "Large matmul (2048^2 fp32)", "{:.0f} GFLOP/s", None),
     ("engine_gflops_mlp", "Engine, tutorial MLP", "{:.0f} GFLOP/s", None),
     ("roofline_fraction_mlp", "  fraction of the matmul", "{:.0%}", None),

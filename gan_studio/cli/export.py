@@ -4,6 +4,7 @@
     gan-studio export RUN --grid ROWSxCOLS --out FILE.png [--scale S --padding P --background B]
     gan-studio export RUN --gif interp|progress --out FILE.gif (or .png/.apng for APNG)
     gan-studio export RUN --weights --out FILE.safetensors
+    gan-studio export RUN --onnx --out FILE.onnx
 
 RUN is a run folder, a checkpoint file or an exported .safetensors. No Qt, and torch only once a
 command runs (``--help`` stays fast).
@@ -26,7 +27,7 @@ BAR_DELAY_S = 0.5  # the bar shows once an export has run this long: a quick one
 def add_export_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "export",
-        help="export images, a grid, an animation or the generator's weights",
+        help="export images, a grid, an animation, the generator's weights or an ONNX file",
         description="Export samples of a trained generator: single PNGs with JSON sidecars that "
         "regenerate them, a grid, an interpolation or training-progress GIF/APNG, or the weights.",
     )
@@ -36,6 +37,9 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
     what.add_argument("--grid", metavar="ROWSxCOLS", help="one PNG grid, e.g. 8x8")
     what.add_argument("--gif", choices=("interp", "progress"), help="interp: walk between two seeds; progress: the epoch grids in order")
     what.add_argument("--weights", action="store_true", help="the generator's weights as .safetensors plus a .json description")
+    what.add_argument("--onnx", action="store_true",
+                      help="the generator as ONNX: z (and labels) in, images in the model's range out, any batch size "
+                      "(needs pip install 'gan-studio[onnx]')")
     parser.add_argument("--out", type=Path, required=True, help="the file (or, for --images, the folder) to write")
     parser.add_argument("--force", action="store_true", help="overwrite files that exist")
     parser.add_argument("--checkpoint", default="auto", metavar="last|best|PATH",
@@ -91,6 +95,14 @@ def run_export(args: argparse.Namespace) -> int:
     if args.weights:
         weights, description = export.export_generator_weights(export.open_snapshot(args.run, which), args.out, args.force)
         print(f"wrote {weights} and {description}")
+        return 0
+
+    if args.onnx:
+        from ..core.export.onnx import exporter_warnings_hidden
+
+        with exporter_warnings_hidden():
+            written = export.export_onnx(export.open_snapshot(args.run, which), args.out, args.force)
+        print(f"wrote {written}")
         return 0
 
     snapshot = export.open_snapshot(args.run, which)

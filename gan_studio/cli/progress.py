@@ -92,6 +92,11 @@ class ProgressBar:
 def describe_quality(metrics: dict[str, float], num_classes: int = 10) -> str:
     """One line of the sample-quality numbers that were measured (judge or pixel metrics);
     ``num_classes``: how many classes the judge knows (10 digits, or a user's judge's count)."""
+    if "fcd" in metrics and "modes_covered" not in metrics:  # the encoder of unlabelled data: no classes
+        return (
+            f"FD {metrics['fcd']:.2f} (real images {metrics.get('fcd_floor', math.nan):.2f})  "
+            f"precision {metrics.get('precision', math.nan):.2f}  recall {metrics.get('recall', math.nan):.2f}"
+        )
     if "fcd" in metrics:
         kind = "digits" if num_classes == 10 else "classes"
         return (

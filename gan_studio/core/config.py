@@ -37,6 +37,7 @@ INITS = ("auto", "keras", "dcgan", "torch")
 D_NORMS = ("auto", "batch", "layer", "none")
 RESAMPLE_FILTERS = ("nearest", "box", "bilinear", "hamming", "bicubic", "lanczos")
 DCGAN_SIZES = (28, 32, 64)
+AUGMENTS = ("translation", "cutout", "color")  # DiffAugment's three policies (core/train/augment.py)
 
 
 @dataclass
@@ -59,6 +60,9 @@ class ModelConfig:
     l2: float = 0.0  # L2 penalty on every weight kernel (the tutorial's L1L2 uses 1e-5)
     init: str = "auto"  # weight init: keras (Glorot uniform), dcgan (N(0, 0.02)), torch; auto picks per arch
     d_norm: str = "auto"  # discriminator normalisation; auto = batch norm, none for WGAN-GP
+    # Spectral normalisation (Miyato et al. 2018) of every D kernel: one power iteration a step
+    # keeps each layer 1-Lipschitz. With it, auto d_norm means no batch norm in D.
+    spectral_norm: bool = False
 
 
 @dataclass
@@ -75,6 +79,18 @@ class TrainConfig:
     gp_weight: float = 10.0  # WGAN-GP: weight of the gradient penalty
     label_smoothing: float = 0.0  # one-sided: real targets become 1 - this (BCE losses only)
     ema_decay: float = 0.0  # keep an EMA copy of G for sampling with this decay (0 = off)
+    # EMA warm-up: over the first N generator steps the decay ramps from 0 to ema_decay, so the
+    # copy is not dragged by the random initial weights (0 = the full decay from the start).
+    ema_warmup: int = 0
+    # DiffAugment (Zhao et al. 2020): a comma list of translation, cutout, color applied to every
+    # image D sees, real and fake, differentiably ("none" = off).
+    augment: str = "none"
+    augment_p: float = 1.0  # probability that an image is augmented (the start value when adaptive)
+    # ADA-style adaptive p (Karras et al. 2020): p rises while r_t = E[sign(D(real))] is above
+    # this target (D is overconfident on real images: overfitting) and falls below it (0 = fixed p).
+    ada_target: float = 0.0
+    r1_gamma: float = 0.0  # R1 penalty weight, gamma/2 * E|grad D(real)|^2 (0 = off)
+    r1_every: int = 16  # lazy R1 (StyleGAN2): the penalty every N D steps, scaled by N
     # G learns twice as fast as D (2e-4): on the 5,000 built-in digits this reached all ten digits
     # sooner and ended with a lower FCD than 2e-4 for both, over two seeds (20 epochs, judge).
     lr_g: float = 4e-4  # generator learning rate (Adam)
@@ -83,8 +99,10 @@ class TrainConfig:
     beta2: float = 0.999  # Adam beta2 for both players
     adam_eps: float = 1e-8  # Adam epsilon (Keras' default is 1e-7)
     seed: int = 0  # seeds weights, data order and noise: same seed, same run (on CPU)
+    # The machine settings (see Machine): the process' own. A run records the ones it last
+    # trained with; a resume takes the resuming process' (its options, the window's form).
     device: str = "auto"  # auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps
-    threads: int = 0  # CPU threads for torch; 0 = all cores but one (kept for the window)
+    threads: int = 0  # CPU threads for torch; 0 = all cores but one
     checkpoint_every: int = 5  # keep a numbered checkpoint every N epochs (last.pt always)
     grid_size: int = 8  # the fixed-noise grid is grid_size x grid_size samples
     # Sample-quality evaluation after an epoch: 0 = automatic cadence (keeps the slowdown under
@@ -135,6 +153,36 @@ class RunConfig:
 
     def copy(self) -> RunConfig:
         return RunConfig.from_dict(self.to_dict())
+
+
+@dataclass(frozen=True)
+class Machine:
+    """Where a process trains: its device and CPU threads.
+
+    They belong to the process (the command's options, the window's form and remembered
+    settings), never to the recipe: a run's config and run.json record the ones it was last
+    trained with, and resuming it anywhere takes the resuming process' own.
+    """
+
+    device: str = "auto"  # auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps
+    threads: int = 0  # CPU threads for torch; 0 = all cores but one
+
+    def __post_init__(self) -> None:
+        _check(_valid_device(self.device), "the device must be auto, cpu, cuda, cuda:N or mps", self.device)
+        _check(
+            isinstance(self.threads, int) and not isinstance(self.threads, bool) and self.threads >= 0,
+            "the CPU threads must be 0 (automatic) or a positive count", self.threads,
+        )
+
+    @classmethod
+    def of(cls, config: RunConfig) -> Machine:
+        """The machine settings a config carries (a new run's, from its options or form)."""
+        return cls(config.train.device, config.train.threads)
+
+    def apply(self, config: RunConfig) -> RunConfig:
+        """Put these settings into ``config`` (in place; returned for chaining)."""
+        config.train.device, config.train.threads = self.device, self.threads
+        return config
 
 
 def load_config_file(path: str | Path) -> RunConfig:
@@ -230,6 +278,12 @@ def validate(config: RunConfig) -> None:
     _check(t.gp_weight >= 0, "train.gp_weight must not be negative", t.gp_weight)
     _check(0 <= t.label_smoothing < 0.5, "train.label_smoothing must be in [0, 0.5)", t.label_smoothing)
     _check(0 <= t.ema_decay < 1, "train.ema_decay must be in [0, 1)", t.ema_decay)
+    _check(t.ema_warmup >= 0, "train.ema_warmup must be 0 (none) or a number of steps", t.ema_warmup)
+    _check(_valid_policy(t.augment), f"train.augment must be none or a comma list of {_names(AUGMENTS)}", t.augment)
+    _check(0 <= t.augment_p <= 1, "train.augment_p must be a probability in [0, 1]", t.augment_p)
+    _check(0 <= t.ada_target < 1, "train.ada_target must be 0 (fixed p) or a target in (0, 1)", t.ada_target)
+    _check(t.r1_gamma >= 0, "train.r1_gamma must not be negative", t.r1_gamma)
+    _check(t.r1_every >= 1, "train.r1_every must be at least 1", t.r1_every)
     for name in ("lr_g", "lr_d"):
         value = getattr(t, name)
         _check(0 < value <= 1, f"train.{name} must be a learning rate in (0, 1]", value)
@@ -242,6 +296,16 @@ def validate(config: RunConfig) -> None:
     _check(_valid_device(t.device), "train.device must be auto, cpu, cuda, cuda:N or mps", t.device)
     if t.schedule == "simultaneous":
         _check(t.loss != "wgan-gp", "WGAN-GP needs the alternating schedule; train.schedule is", t.schedule)
+
+
+def augment_policy(text: str) -> tuple[str, ...]:
+    """The augmentations named by train.augment, in the order given ("none" or "": none)."""
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    return () if names in ((), ("none",)) else names
+
+
+def _valid_policy(text: str) -> bool:
+    return all(name in AUGMENTS for name in augment_policy(text))
 
 
 def _valid_device(device: str) -> bool:

@@ -17,7 +17,11 @@ def cpu_count() -> int:
 
 
 def default_threads() -> int:
-    """All cores but one: the window's own thread needs a core to stay smooth."""
+    """All cores but one: the window's own thread needs a core to stay smooth. Under torchrun
+    (LOCAL_WORLD_SIZE processes on this machine, no window) each process takes its share."""
+    local_processes = int(os.environ.get("LOCAL_WORLD_SIZE", "1") or 1)
+    if local_processes > 1:
+        return max(1, cpu_count() // local_processes)
     return max(1, cpu_count() - 1)
 
 

@@ -13,7 +13,9 @@ from pathlib import Path
 import numpy as np
 
 # Per-step values, in this order, in StepMetrics.values and in the run's metrics.csv.
-STEP_METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g")
+# r_t: E[sign(D(real))] over ADA's last interval (the overfitting measure; NaN before the first);
+# augment_p: the probability that DiffAugment augments an image (0 when it is off).
+STEP_METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "r_t", "augment_p")
 
 
 class FinishReason(enum.Enum):

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMainWindow, QStyle, QToolBar, QWidget
 @dataclass
 class WindowActions:
     train: QAction
+    train_gpus: QAction  # "Train on N GPUs": shown only where there are several (offer_gpus)
     pause: QAction
     stop: QAction
     save: QAction
@@ -39,6 +40,8 @@ def create_actions(parent: QWidget) -> WindowActions:
     pixmap = QStyle.StandardPixmap
     return WindowActions(
         train=_action(parent, "&Train", "Start training with the settings on the left", ["F5", "Ctrl+Return"], pixmap.SP_MediaPlay),
+        train_gpus=_action(parent, "Train on GPUs", "Train the settings on the left across this machine's GPUs "
+                           "(torchrun, one process a GPU); the window follows the run folder", []),
         pause=_action(parent, "&Pause", "Pause training after the current step; press again to resume", ["F6"], pixmap.SP_MediaPause),
         stop=_action(parent, "St&op", "Stop after the current step and save a checkpoint", ["Shift+F5"], pixmap.SP_MediaStop),
         save=_action(parent, "&Save checkpoint", "Save a checkpoint of the run now", [QKeySequence.StandardKey.Save], pixmap.SP_DialogSaveButton),
@@ -55,7 +58,8 @@ def add_toolbar_and_menus(window: QMainWindow, a: WindowActions, show_setup: QAc
     toolbar = QToolBar("Training")
     toolbar.setObjectName("trainingToolbar")
     toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-    for action, name in ((a.train, "trainButton"), (a.pause, "pauseButton"), (a.stop, "stopButton"), (a.save, "saveButton")):
+    a.train_gpus.setVisible(False)
+    for action, name in ((a.train, "trainButton"), (a.train_gpus, "trainGpusButton"), (a.pause, "pauseButton"), (a.stop, "stopButton"), (a.save, "saveButton")):
         toolbar.addAction(action)
         button = toolbar.widgetForAction(action)
         button.setObjectName(name)
@@ -69,7 +73,14 @@ def add_toolbar_and_menus(window: QMainWindow, a: WindowActions, show_setup: QAc
     file_menu.addSeparator()
     file_menu.addAction(a.quit)
     train_menu = window.menuBar().addMenu("&Training")
-    for action in (a.train, a.pause, a.stop, a.save):
+    for action in (a.train, a.train_gpus, a.pause, a.stop, a.save):
         train_menu.addAction(action)
     window.menuBar().addMenu("&View").addAction(show_setup)
     window.menuBar().addMenu("&Help").addAction(a.about)
+
+
+def offer_gpus(action: QAction, gpus: int) -> None:
+    """Show "Train on N GPUs" when there are several GPUs (``gpus`` >= 2), hide it otherwise."""
+    action.setVisible(gpus >= 2)
+    if gpus >= 2:
+        action.setText(f"Train on {gpus} &GPUs")

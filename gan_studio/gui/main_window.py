@@ -12,29 +12,28 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QTabWidget,
-    QVBoxLayout,
-    QWidget,
 )
 
 from ..core.events import CheckpointSaved, EpochEnd, Finished, FinishReason, HealthWarning, RunStarted, StepMetrics
 from ..core.config import RunConfig
 from ..core.runs.folder import new_run_name
 from ..core.runs.lineage import InitFrom
+from ..core.runs.lock import RunLocked, run_writer
 from .actions import add_toolbar_and_menus, create_actions
 from .dialogs.messages import show_about, show_error
+from .gpu_training import wire_gpu_training
 from .workers.device_probe import DeviceProbe
 from .workers.jobs import stop_jobs
 from .workers.judge import JudgeWorker
 from .workers.run_watcher import RunHistory, RunWatcher
 from .settings import AppSettings
 from .workers.training import TrainingController, TrainingState
-from .widgets.config_form import ConfigForm
-from .widgets.data_panel import DataPanel
 from .widgets.latent_explorer import LatentExplorer
 from .widgets.quality_panel import QualityPanel
 from .widgets.runs_panel import RunsPanel
+from .widgets.run_summary_banner import RunSummary, RunSummaryBanner
+from .widgets.setup_panel import SetupPanel
 from .widgets.training_page import TrainingPage
 from .widgets.training_status import TrainingStatus
 
@@ -67,7 +66,7 @@ class MainWindow(QMainWindow):
         self._run_started: RunStarted | None = None  # the run being trained, for the explorer
         self._total_epochs = 0
         self._close_when_stopped = False
-        self._init_from: InitFrom | None = None  # the next new run starts from this run's weights
+        self._finished: Finished | None = None  # the run just ended, summed up once its folder is read
 
         self.page = TrainingPage()
         self.tabs = QTabWidget()
@@ -80,31 +79,25 @@ class MainWindow(QMainWindow):
         self.runs = RunsPanel(self.settings.runs_dir(), self.settings.run_folders())
         self.tabs.addTab(self.runs, "Runs")
         self.setCentralWidget(self.tabs)
+        self.banner = RunSummaryBanner()  # the end of a run: where it is, its best, what next
+        self.setCentralWidget(self.banner.above(self.tabs))
 
-        self.data_panel = DataPanel()
-        self.form = ConfigForm()
-        setup = QWidget()
-        setup_layout = QVBoxLayout(setup)
-        setup_layout.addWidget(self.data_panel)
-        setup_layout.addWidget(self.form)
-        setup_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(setup)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(340)
+        self.setup = SetupPanel()
+        self.data_panel, self.form = self.setup.data_panel, self.setup.form
         self.setup_dock = QDockWidget("Setup", self)
         self.setup_dock.setObjectName("setupDock")
-        self.setup_dock.setWidget(scroll)
+        self.setup_dock.setWidget(self.setup)
         self.setup_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.setup_dock)
 
         self.status = TrainingStatus()
-        self.statusBar().addPermanentWidget(self.status, 1)
+        self.statusBar().addPermanentWidget(self.status)  # stretch 0: messages get the room on the left
         self.actions = create_actions(self)
         add_toolbar_and_menus(self, self.actions, self.setup_dock.toggleViewAction())
         self._connect()
+        self.launcher = wire_gpu_training(self)  # "Train on N GPUs", where the probe finds several
         self._restore_settings()
-        self._apply_state(TrainingState.IDLE)
+        self.apply_state(TrainingState.IDLE)
         self.devices.start()
 
     # -- construction ----------------------------------------------------------------------------
@@ -119,7 +112,7 @@ class MainWindow(QMainWindow):
         a.show_run_folder.triggered.connect(self._show_run_folder)
         a.quit.triggered.connect(self.close)
         a.about.triggered.connect(lambda: show_about(self))
-        c.stateChanged.connect(self._apply_state)
+        c.stateChanged.connect(self.apply_state)
         c.runStarted.connect(self._on_run_started)
         c.metricsReceived.connect(self._on_metrics)
         c.epochEnded.connect(self._on_epoch)
@@ -141,6 +134,9 @@ class MainWindow(QMainWindow):
         self.runs.startFromRequested.connect(self.start_from)
         self.runs.foldersChanged.connect(self.settings.set_run_folders)
         self.quality.bind_judge_worker(self.judge_worker)
+        self.banner.openFolderRequested.connect(self._show_run_folder)
+        self.banner.exploreRequested.connect(lambda _: self.tabs.setCurrentWidget(self.explorer))
+        self.banner.trainMoreRequested.connect(lambda _: self.start_training())
         self.data_panel.datasetReady.connect(self.judge_worker.inspect)  # -> quality.set_dataset_info
         self.quality.trainJudgeRequested.connect(
             lambda: self.judge_worker.train(self.data_panel.dataset(), self.form.config().train.threads))
@@ -154,6 +150,7 @@ class MainWindow(QMainWindow):
         if s.window_state() is not None:
             self.restoreState(s.window_state())
         self.data_panel.set_recent_sources(s.recent_sources())
+        self.form.set_expanded_sections(s.expanded_sections(self.form.expanded_sections()))
         config = s.last_config()
         if config is not None:
             self.form.set_config(config)
@@ -169,6 +166,7 @@ class MainWindow(QMainWindow):
         config.data.source = self.data_panel.source()
         s.set_last_config(config)
         s.set_recent_sources(self.data_panel.recent_sources())
+        s.set_expanded_sections(self.form.expanded_sections())
         s.sync()
 
     # -- commands --------------------------------------------------------------------------------
@@ -179,12 +177,9 @@ class MainWindow(QMainWindow):
         if self.opened_run is not None and self.opened_run.has_checkpoint:
             self._resume_opened_run()
             return
-        error = self.form.validation_error()
-        if error:
-            self._error("Cannot start training", error)
+        config = self.form_run_config()
+        if config is None:
             return
-        config = self.form.config()
-        config.data.source = self.data_panel.source()
         run_dir = Path(run_dir) if run_dir else self.settings.runs_dir() / new_run_name(config)
         self.page.clear()
         self.quality.clear()
@@ -196,8 +191,22 @@ class MainWindow(QMainWindow):
         self.controller.start_new(config, run_dir, dataset=self.data_panel.dataset() if same else None, init_from=self._init_from)
         self._init_from = None
 
+    def form_run_config(self):
+        """The form's config with the chosen data, or None after saying why it cannot train."""
+        error = self.form.validation_error()
+        if error:
+            self._error("Cannot start training", error)
+            return None
+        config = self.form.config()
+        config.data.source = self.data_panel.source()
+        return config
+
     def _resume_opened_run(self) -> None:
         run = self.opened_run
+        if (writer := run_writer(run.path)) is not None:  # the command line is training it: keep watching
+            self._error("Cannot train this run", message := str(RunLocked(run.path, writer)))
+            self.trainingFailed.emit(message)
+            return
         extra = None
         if run.complete:
             extra, ok = QInputDialog.getInt(self, "Train more", "This run is complete. Train how many more epochs?", 10, 1, 100000)
@@ -205,17 +214,16 @@ class MainWindow(QMainWindow):
                 return
         self.watcher.close_run()
         self._total_epochs = run.epochs_done + extra if extra else run.config.train.epochs
-        self.controller.start_resume(run.path, extra_epochs=extra)
+        self.controller.start_resume(run.path, extra_epochs=extra, machine=self.form.machine())
 
     def open_run(self, path: Path) -> None:
         """Show a run folder's history; it keeps updating if another process is writing it."""
         if self.controller.state.busy:
             return
-        self._init_from = None
         self.watcher.open(Path(path), follow=True)
 
     def start_from(self, path: Path, config: RunConfig) -> None:
-        """Set up a new run with this run's config, starting from its weights; Train starts it."""
+        """A new run with this run's config that starts from its weights (Train starts it)."""
         if not self.controller.state.busy:
             self.new_run()
             self.form.set_config(config)
@@ -233,7 +241,8 @@ class MainWindow(QMainWindow):
         self.quality.clear()
         self.explorer.set_run_dir(None)
         self.status.reset()
-        self._apply_state(self.controller.state)
+        self.banner.hide()
+        self.apply_state(self.controller.state)
 
     def _toggle_pause(self) -> None:
         if self.controller.allows("pause"):
@@ -247,26 +256,28 @@ class MainWindow(QMainWindow):
             self.settings.set_last_opened_dir(str(Path(path).parent))
             self.open_run(Path(path))
 
-    def _show_run_folder(self) -> None:
+    def _show_run_folder(self, *_) -> None:
         folder = self.controller.run_dir or (self.opened_run.path if self.opened_run else None)
         if folder is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     # -- reactions -------------------------------------------------------------------------------
-    def _apply_state(self, state: TrainingState) -> None:
+    def apply_state(self, state: TrainingState) -> None:
         c, a = self.controller, self.actions
-        a.train.setEnabled(c.allows("train") and (self.opened_run is None or self.opened_run.has_checkpoint))
+        launched = self.launcher.running  # a run on several GPUs: only Stop acts on it
+        a.train.setEnabled(c.allows("train") and not launched and (self.opened_run is None or self.opened_run.has_checkpoint))
+        a.train_gpus.setEnabled(c.allows("train") and not launched)
         resumable = self.opened_run is not None and self.opened_run.has_checkpoint
         a.train.setText("&Resume" if resumable and not self.opened_run.complete else "&Train more" if resumable else "&Train")
         a.pause.setEnabled(c.allows("pause") or c.allows("resume"))
         a.pause.setText("&Resume" if state is TrainingState.PAUSED else "&Pause")
-        a.stop.setEnabled(c.allows("stop"))
+        a.stop.setEnabled(c.allows("stop") or launched)
         a.save.setEnabled(c.allows("save"))
         a.open_run.setEnabled(c.allows("open"))
         a.new_run.setEnabled(c.allows("open"))
         self.form.set_training_active(state.busy)
         self.data_panel.set_enabled_for_training(not state.busy)
-        self.status.set_state(STATE_TEXT[state])
+        self.status.set_state(STATE_TEXT[state], state.busy)
 
     def _on_config_changed(self) -> None:
         config = self.form.config()
@@ -274,6 +285,7 @@ class MainWindow(QMainWindow):
 
     def _on_run_started(self, event: RunStarted) -> None:
         self._run_started = event
+        self.banner.hide()
         self.explorer.set_run_dir(event.run_dir)
         self._total_epochs = event.total_epochs
         self.status.set_device(event.device)
@@ -321,13 +333,16 @@ class MainWindow(QMainWindow):
         if self._close_when_stopped:
             self.close()
         elif self.controller.run_dir is not None:
-            self.open_run(self.controller.run_dir)  # now a resumable run on disk
+            self._finished = event
+            self.open_run(self.controller.run_dir)  # now a resumable run on disk; then the summary
 
     def _on_failed(self, message: str, details: str) -> None:
         self._error("Training failed", message, details)
         self.trainingFailed.emit(message)
         if self._close_when_stopped:
             self.close()
+        elif self.opened_run is not None:
+            self.open_run(self.opened_run.path)  # a resume that could not start: watch the run again
 
     def _show_history(self, history: RunHistory) -> None:
         self.opened_run = history
@@ -339,7 +354,7 @@ class MainWindow(QMainWindow):
         self.explorer.set_run_dir(history.path)
         if history.has_checkpoint:
             self.explorer.set_source_path(history.path)
-        self.form.set_config(history.config)
+        self.form.show_recipe(history.config)  # its recipe; the device and threads stay the form's
         self.data_panel.set_source(history.config.data.source)
         self.setWindowTitle(f"GAN Studio — {history.path.name}")
         done, total = history.epochs_done, history.config.train.epochs
@@ -347,7 +362,18 @@ class MainWindow(QMainWindow):
         steps = history.metrics.get("step")
         if steps is not None and len(steps):
             self.status.set_progress(max(done, 1), total, 0, max(1, int(steps[-1]) // max(done, 1)), int(steps[-1]))
-        self._apply_state(self.controller.state)
+        self.apply_state(self.controller.state)
+        self._show_summary(history)
+
+    def _show_summary(self, history: RunHistory) -> None:
+        """After a run ends (and only then): its summary in the banner and the status bar."""
+        finished, self._finished = self._finished, None
+        self.banner.setVisible(finished is not None)  # another run opened: the last summary is not its
+        if finished is not None:
+            summary = RunSummary.from_quality(history.path, finished.reason, history.epochs_done,
+                                              history.config.train.epochs, history.quality)
+            self.banner.show_summary(summary)
+            self.statusBar().showMessage(summary.status_text())
 
     def _on_watched_metrics(self, columns) -> None:
         if "step" in columns:
@@ -393,3 +419,4 @@ class MainWindow(QMainWindow):
         self.data_panel.shutdown()
         self.devices.shutdown()
         self.judge_worker.shutdown()
+        self.launcher.shutdown()  # a run on GPUs stops, and rank 0 saves

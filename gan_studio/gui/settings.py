@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -28,6 +29,18 @@ class AppSettings:
     def save_layout(self, geometry: QByteArray, state: QByteArray) -> None:
         self.qsettings.setValue("window/geometry", geometry)
         self.qsettings.setValue("window/state", state)
+
+    def expanded_sections(self, default: list[str]) -> list[str]:
+        """Titles of the Setup panel's folding sections that were open (``default`` the first time)."""
+        text = self._get("window/expanded_sections")
+        try:
+            titles = json.loads(str(text)) if text else default
+        except ValueError:
+            return default
+        return [str(t) for t in titles] if isinstance(titles, list) else default
+
+    def set_expanded_sections(self, titles: list[str]) -> None:
+        self.qsettings.setValue("window/expanded_sections", json.dumps(list(titles)))  # [] survives INI files
 
     # the last configuration and data
     def last_config(self) -> RunConfig | None:

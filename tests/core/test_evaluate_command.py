@@ -48,12 +48,14 @@ def test_a_run_prints_its_last_and_best_checkpoints_and_the_floor(run_dir):
 
 
 def test_json_matches_quality_csv_at_the_training_settings(run_dir):
-    results = json.loads(evaluate(str(run_dir), "--json"))
-    assert [r["name"] for r in results] == ["last", "best"]
-    last = results[0]
-    assert last["judge"] and last["n"] == 1000 and len(last["class_histogram"]) == 10
+    summary = json.loads(evaluate(str(run_dir), "--json").strip().splitlines()[-1])  # one object, the last line
+    assert [r["name"] for r in summary["checkpoints"]] == ["last", "best"] and summary["checkpoint"] == "last"
+    assert {"fd", "fd_floor", "kid", "precision", "recall", "coverage"} <= set(summary)
+    assert summary["judge_kind"] == "builtin" and summary["n"] == 1000 and summary["num_classes"] == 10
     row = RunFolder.open(run_dir).read_quality()[-1]
-    assert last["metrics"]["fcd"] == pytest.approx(row["fcd"], rel=1e-5)  # same seed, same n, same weights
+    assert summary["fd"] == pytest.approx(row["fcd"], rel=1e-5)  # same seed, same n, same weights
+    assert summary["coverage"] == pytest.approx(row["modes_covered"] / 10)
+    assert summary["checkpoints"][0]["metrics"]["fcd"] == summary["fd"]
 
 
 def test_a_checkpoint_file_alone_is_evaluated(run_dir):

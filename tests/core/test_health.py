@@ -143,3 +143,56 @@ def test_a_nan_is_reported_before_the_run_stops_and_the_warnings_are_recorded(ti
     assert isinstance(finished, Finished) and finished.reason is FinishReason.DIVERGED
     assert isinstance(warning, HealthWarning) and warning.kind == "diverged" and warning.message == finished.message
     assert RunFolder.open(tmp_path / "run").read_health()[-1]["kind"] == "diverged"
+
+
+def _one_of_each_warning() -> list[HealthWarning]:
+    """Every warning the monitor can give, each triggered by its symptom."""
+    found = []
+    rng = np.random.default_rng(0)
+    found += feed(HealthMonitor("ns", STEPS_PER_EPOCH), rng.uniform(0.001, 0.03, 200), np.linspace(3.0, 6.0, 200))
+    digits = HealthMonitor("ns", STEPS_PER_EPOCH)
+    found += digits.observe_quality(quality(300, fcd=200, modes_covered=2))
+    other = HealthMonitor("ns", STEPS_PER_EPOCH)
+    other.observe_quality(quality(100, diversity=4.0, diversity_real=4.0))
+    found += other.observe_quality(quality(200, diversity=1.0, diversity_real=4.0))
+    found += _evaluations(HealthMonitor("ns", STEPS_PER_EPOCH), [80, 60, 61, 62, 60.5, 63, 61], swinging)
+    diverging = HealthMonitor("ns", STEPS_PER_EPOCH)
+    found += diverging.on_finishing(Finished(FinishReason.DIVERGED, "The D loss became NaN.", 1, 50, None))
+    return found
+
+
+def test_no_suggestion_repeats_the_try_the_faces_put_before_it():
+    """The command line printed "Try: Try the default DCGAN preset…": a suggestion is written
+    without a "Try" of its own, since every face adds one."""
+    import io
+
+    from gan_studio.cli.progress import TerminalProgress
+
+    warnings = _one_of_each_warning()
+    assert sorted({w.kind for w in warnings}) == ["d_winning", "diverged", "mode_collapse", "oscillation"]
+    assert len({w.title for w in warnings}) == 5  # both kinds of mode collapse, too
+    for warning in warnings:
+        first_word = warning.suggestion.split()[0].strip(":,").lower()
+        assert first_word not in ("try", "what"), warning.suggestion
+        assert warning.suggestion[0].isupper() and warning.suggestion.endswith(".")
+        out = io.StringIO()
+        TerminalProgress(out)(warning)
+        line = out.getvalue().lower()
+        assert line.count("try") == 1 + warning.suggestion.lower().count("try"), line  # the face's own "Try:"
+        assert "try: try" not in line
+
+
+def test_an_encoders_rows_get_the_collapse_and_oscillation_alarms():
+    """Unlabelled data scored by its encoder: FD for the stall, feature diversity for collapse."""
+    def encoder_row(step: int, fd: float, spread: float) -> QualityMeasured:
+        return quality(step, fcd=fd, kid=0.1, precision=0.8, recall=0.5, fcd_floor=1.0, kid_floor=0.0,
+                       diversity=spread, diversity_real=6.0, memorisation=2.0, memorisation_real=2.2)
+
+    monitor, found, step = HealthMonitor("ns", STEPS_PER_EPOCH), [], 0
+    for fd in [30, 20, 20.5, 20.2, 20.8, 20.1, 20.4]:
+        found += feed(monitor, np.full(300, 0.3), swinging(np.arange(step + 1, step + 301)), start=step + 1)
+        step += 300
+        found += monitor.observe_quality(encoder_row(step, fd, 5.5))
+    assert [w.kind for w in found] == ["oscillation"] and "the FD has not improved" in found[0].message
+    (warning,) = monitor.observe_quality(encoder_row(step + 300, 25, 1.0))
+    assert warning.kind == "mode_collapse" and "collapsing" in warning.message

@@ -49,12 +49,12 @@ def test_a_terminal_gets_a_progress_bar(tmp_path):
     assert "16x16x3 are now scored with it" in out.getvalue()
 
 
-def test_unlabelled_data_is_one_line_with_the_reason(tmp_path, capsys):
-    np.savez(tmp_path / "faces.npz", images=np.zeros((30, 16, 16), np.uint8))
+def test_too_little_unlabelled_data_is_one_line_with_the_reason(tmp_path, capsys):
+    np.savez(tmp_path / "faces.npz", images=np.zeros((20, 16, 16), np.uint8))
     assert main(["judge", "--data", str(tmp_path / "faces.npz"), "--size", "16"]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and err.startswith("gan-studio: error: ")
-    assert err.endswith("has no labels: a judge needs class sub-folders, a train.csv, IDX labels or npz labels")
+    assert err.endswith("a judge of unlabelled data needs at least 24 images; " + str(tmp_path / "faces.npz") + " has 20")
     assert not (tmp_path / "data-home").exists()
     assert main(["judge", "--data", str(tmp_path / "faces.npz"), "--size", "8"]) == 2
     assert "--size must be between 16 and 1024" in capsys.readouterr().err

@@ -15,6 +15,11 @@ from gan_studio.core.quality.judges import (
     JUDGE_INFO_NAME,
     JUDGE_WEIGHTS_NAME,
     NONE,
+    PIXEL_METRICS,
+    SSL,
+    SSL_INFO_NAME,
+    SSL_METRICS,
+    SSL_WEIGHTS_NAME,
     USER,
     choose_judge,
     data_shape,
@@ -62,13 +67,25 @@ def test_a_judge_trained_for_the_data_is_found_by_its_fingerprint(tmp_path):
     assert load_chosen_judge(choice) is None  # unreadable weights: no judge, and no error
 
 
-def test_unlabelled_data_gets_none_and_is_not_hashed(tmp_path):
+def test_unlabelled_data_is_offered_an_encoder_and_finds_it_by_its_fingerprint(tmp_path):
     images = shape_dataset().images
     unlabelled = ImageDataset(images, None, [], LoadReport("faces", "folder", len(images)))
     choice = choose_judge("faces", unlabelled, root=tmp_path)
-    assert (choice.kind, choice.scores, choice.trainable, choice.path) == (NONE, False, False, None)
-    assert "fingerprint" not in vars(unlabelled)
+    assert (choice.kind, choice.scores, choice.trainable, choice.path) == (NONE, False, True, None)
+    assert choice.train_kind == SSL and choice.metric_names == PIXEL_METRICS
     assert load_chosen_judge(choice) is None
+    folder = judge_folder(unlabelled.fingerprint, tmp_path)
+    folder.mkdir(parents=True)
+    (folder / SSL_WEIGHTS_NAME).write_bytes(b"not really weights")
+    (folder / SSL_INFO_NAME).write_text("{}")
+    choice = choose_judge("faces", unlabelled, root=tmp_path)
+    assert (choice.kind, choice.scores, choice.saved, choice.metric_names) == (SSL, True, True, SSL_METRICS)
+    by_shape = choose_judge("faces", (16, 16, 1), unlabelled.fingerprint, tmp_path, labelled=False)
+    assert by_shape.kind == SSL and choose_judge("faces", (16, 16, 1), labelled=False).kind == NONE
+    assert load_chosen_judge(choice) is None  # unreadable weights: no judge, and no error
+    # A classifier and an encoder never share files: a labelled dataset's judge is not an encoder.
+    assert not (folder / JUDGE_WEIGHTS_NAME).exists()
+    assert choose_judge("shapes", shape_dataset(), root=tmp_path).train_kind == USER
 
 
 def test_one_layout_for_every_caller(tmp_path, tiny_config):

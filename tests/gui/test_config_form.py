@@ -188,3 +188,34 @@ def test_set_devices_keeps_the_selection_while_it_exists(form, qtbot):
     with qtbot.waitSignal(form.configChanged):
         form.set_devices(["cpu"])
     assert form.config().train.device == "auto"
+
+
+def test_the_most_used_settings_come_first_and_the_rest_fold_away(form, qtbot):
+    form.show()
+    order = ["presetCombo", "modelCombo", "lossCombo", "epochsSpin", "batchSpin", "lrGSpin", "lrDSpin",
+             "scheduleCombo", "labelSmoothingSpin", "emaSpin"]
+    tops = [child(form, name).mapTo(form, child(form, name).rect().topLeft()).y() for name in order]
+    assert tops == sorted(tops)
+    assert all(child(form, name).isVisible() for name in order)  # loss settings included
+    folded = ("widthSpin", "zDimSpin", "sizeSpin", "beta1Spin", "seedSpin", "deviceCombo", "threadsSpin")
+    assert not any(child(form, name).isVisible() for name in folded)
+    assert form.expanded_sections() == ["Loss details"]
+    form.set_expanded_sections(["Hardware", "no such section"])
+    assert form.expanded_sections() == ["Hardware"] and child(form, "threadsSpin").isVisible()
+    assert not child(form, "emaSpin").isVisible()
+    before = form.config()
+    form.set_config(preset_config("wgan-gp"))  # a config neither opens nor folds anything
+    assert form.expanded_sections() == ["Hardware"]
+    form.set_config(before)
+    assert form.config() == before  # folding changes no value
+
+
+def test_a_runs_recipe_shows_but_the_device_and_threads_stay_this_machines(form, tiny_config):
+    from gan_studio.core.config import Machine
+
+    form.set_config(tiny_config)  # cpu, 1 thread
+    elsewhere = tiny_config.copy()
+    elsewhere.train.device, elsewhere.train.threads, elsewhere.train.batch_size = "cuda:3", 7, 8
+    form.show_recipe(elsewhere)
+    assert form.config().train.batch_size == 8
+    assert form.machine() == Machine("cpu", 1)

@@ -115,3 +115,22 @@ def test_closing_cancels_and_joins(qtbot, dialog, tmp_path):
     dialog.reject()
     assert not dialog.is_running()
     assert len(list((tmp_path / "closing").glob("*.png"))) < 2000
+
+
+def test_exports_onnx(qtbot, dialog, tmp_path):
+    pytest.importorskip("onnxruntime")
+    out = export(qtbot, dialog, "onnx", tmp_path / "generator.onnx")
+    assert out == tmp_path / "generator.onnx" and out.stat().st_size > 100_000
+    assert not dialog.options.scale_spin.isEnabled()
+    assert "runtimes" in dialog.options.onnx_note.text()
+
+
+def test_a_missing_onnx_extra_is_explained_in_one_sentence(qtbot, dialog, tmp_path, monkeypatch):
+    import gan_studio.gui.dialogs.export_options as options
+
+    monkeypatch.setattr(options, "missing_extra_message", lambda extra: "ONNX export needs the optional package onnx: pip install 'gan-studio[onnx]'.")
+    dialog.options.set_kind("onnx")
+    dialog.set_output_path(tmp_path / "generator.onnx")
+    assert not dialog.start()
+    assert dialog.result_label.text() == "ONNX export needs the optional package onnx: pip install 'gan-studio[onnx]'."
+    assert not (tmp_path / "generator.onnx").exists()

@@ -6,6 +6,8 @@ import pytest
 
 from gan_studio.gui.widgets.metrics_plot import MetricsPlot, ema, smoothing_window
 
+from .helpers import legend_clear_of_the_data
+
 LOSS_CURVES = [("d_loss", "D loss", "#1f77b4"), ("g_loss", "G loss", "#ff7f0e")]
 
 
@@ -119,3 +121,17 @@ def test_markers_and_style(plot):
     assert plot.getPlotItem().getAxis("bottom").labelText == "step"
     assert [label.text for _, label in plot.getPlotItem().legend.items] == ["D loss", "G loss"]
     assert plot.backgroundBrush().color().name() == "#ffffff"
+
+
+@pytest.mark.parametrize("size", [(480, 330), (900, 500)])  # the window's plots at 1280 x 800 and 1920 x 1080
+def test_the_legend_sits_in_the_title_row_outside_the_curves(plot, qtbot, size):
+    plot.resize(*size)
+    plot.show()
+    steps = np.arange(1, 500)
+    plot.append(steps, {"d_loss": 1 + np.sin(steps / 30), "g_loss": 2 + np.cos(steps / 20)})
+    plot.flush()
+    qtbot.waitUntil(lambda: plot.getPlotItem().vb.sceneBoundingRect().width() > size[0] / 2)
+    assert [label.text for _, label in plot.legend.items] == ["D loss", "G loss"]
+    assert legend_clear_of_the_data(plot)
+    assert plot.legend.sceneBoundingRect().right() <= plot.width()  # and on screen, on the right
+    assert plot.legend.sceneBoundingRect().left() > plot.width() / 2

@@ -163,13 +163,37 @@ def test_cancel_stops_the_training_and_saves_nothing(panel, worker, qtbot, tmp_p
     assert panel.train_judge_button.isVisibleTo(panel)
 
 
-def test_unlabelled_data_fails_in_one_sentence(panel, worker, qtbot):
+def test_the_button_trains_a_judge_without_labels_for_unlabelled_data(panel, worker, qtbot):
+    dataset = shape_dataset(per_class=40)  # 120 images
+    dataset.labels, dataset.class_names = None, []
+    worker.epochs = 2
     panel.bind_judge_worker(worker)
-    dataset = shape_dataset()
-    dataset.labels = None
-    with qtbot.waitSignal(worker.failed) as failed:
-        assert worker.train(dataset, threads=1)
-    assert "has no labels" in failed.args[0] and "has no labels" in panel.judge_status.text()
+    panel.trainJudgeRequested.connect(lambda: worker.train(dataset, threads=1))
+    with qtbot.waitSignal(worker.inspected) as inspected:
+        worker.inspect(dataset)
+    assert inspected.args == [True, False, dataset.summary()]  # unlabelled, and still offered a judge
+    assert panel.train_judge_button.isVisibleTo(panel) and "unlabelled" in panel.judge_status.text()
+    with qtbot.waitSignal(worker.finished, timeout=60000) as finished:
+        qtbot.mouseClick(panel.train_judge_button, Qt.MouseButton.LeftButton)
+        assert panel.judge_progress.isVisibleTo(panel) and panel.cancel_judge_button.isVisibleTo(panel)
+    result = finished.args[0]
+    assert result["kind"] == "ssl" and result["num_classes"] == 0 and result["heldout"] == 24
+    assert "contrastive encoder" in panel.judge_status.text() and "FD floor" in panel.judge_status.text()
+    with qtbot.waitSignal(worker.inspected) as inspected:
+        worker.inspect(dataset)
+    assert inspected.args[:2] == [True, True]
+
+
+def test_an_encoders_rows_show_distance_precision_recall_diversity_and_copies(panel):
+    metrics = {"fcd": 4.0, "kid": 0.1, "precision": 0.8, "recall": 0.6, "fcd_floor": 1.2, "kid_floor": 0.0,
+               "diversity": 5.0, "diversity_real": 6.0, "memorisation": 2.0, "memorisation_real": 2.2}
+    panel.add_quality(QualityMeasured(1, 10, metrics, None, True, 0.2))
+    for name in ("fcd_plot", "pr_plot", "diversity_plot", "memorisation_plot"):
+        assert getattr(panel, name).isVisibleTo(panel), name
+    assert not panel.histogram.isVisibleTo(panel) and not panel.modes_label.isVisibleTo(panel)
+    assert panel.summary.text().startswith("Epoch 1: FD 4.00 (floor 1.20), precision 0.80, recall 0.60")
+    assert "best so far" in panel.summary.text() and "without labels" in panel.help.text()
+    assert "(FD)" in panel.fcd_plot.getPlotItem().titleLabel.text
 
 
 def test_a_users_judge_shows_its_own_class_count(panel):

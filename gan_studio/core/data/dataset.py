@@ -25,6 +25,7 @@ class LoadReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason) for each item left out
     resized: int = 0  # images that were cropped to square and/or resized
     notes: list[str] = field(default_factory=list)  # other things the user should know, one phrase each
+    from_cache: bool = False  # read from the cache of decoded folders (cache.py), not decoded now
 
     def summary(self) -> str:
         """One line, e.g. "5000 images loaded, 3 files skipped (2 not an image, 1 empty file)"."""

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import DataError
 from ..jobs import TaskState
+from .cache import CacheSettings, folder_key, read_entry, write_entry
 from .dataset import ImageDataset, LoadReport, map_labels
 from .images import IMAGE_EXTENSIONS, decode_files, is_image_name
 
@@ -46,6 +47,13 @@ def load_folder(
         searched = ", ".join(IMAGE_EXTENSIONS)
         unreadable = f"; {report.skipped[0][0]} could not be read" if report.skipped else ""
         raise DataError(f"no images found in {root} (searched its sub-folders for {searched}){unreadable}")
+    cache = CacheSettings.from_environment()
+    key = folder_key(root, found, (channels, size, resample, limit)) if cache.enabled else None
+    if key is not None:
+        cached = read_entry(cache, key, source)
+        if cached is not None:
+            task.set_progress(len(found), len(found))
+            return cached
     labels, names = None, []
     if all(len(parts) > 1 for parts in found):
         names = sorted({parts[0] for parts in found})
@@ -63,4 +71,7 @@ def load_folder(
     report.loaded = len(images)
     if limit > 0 and len(images) < len(found):
         report.notes.append(f"kept {len(images)} of {len(found)} image files (data.limit)")
-    return ImageDataset(images, kept_labels, names, report)
+    dataset = ImageDataset(images, kept_labels, names, report)
+    if key is not None:
+        write_entry(cache, key, dataset)
+    return dataset

@@ -10,6 +10,7 @@ import os
 import re
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -24,6 +25,8 @@ SAFE_FORMATS = ("PNG", "JPEG", "BMP", "DIB", "WEBP", "GIF")
 
 _SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 _EXIF_ORIENTATION = 0x0112
+_CHUNK = 256  # files handed to the decoding threads at once
+DECODE_THREADS_ENV = "GAN_STUDIO_DECODE_THREADS"
 
 
 def resample_filter(name: str) -> Image.Resampling:
@@ -158,6 +161,16 @@ def to_array(image: Image.Image) -> np.ndarray:
     return pixels[..., None] if pixels.ndim == 2 else pixels
 
 
+def decode_threads() -> int:
+    """Threads that decode a folder: $GAN_STUDIO_DECODE_THREADS, else one per core."""
+    text = os.environ.get(DECODE_THREADS_ENV, "").strip()
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))  # the cores this process may use, not the machine's
+    return os.cpu_count() or 1
+
+
 def decode_files(
     paths: Sequence[str],
     labels: np.ndarray | None,
@@ -167,11 +180,17 @@ def decode_files(
     limit: int,
     report: LoadReport,
     task: TaskState,
+    workers: int = 0,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Decode files into one N x size x size x C array, recording skips and resizes in ``report``.
 
     With a limit, files are tried in ``priority_order`` (classes in turn) until ``limit`` decode,
     so a limit of 64 on 60,000 files reads about 64 of them. Images keep their order in ``paths``.
+
+    ``workers`` threads decode at once (0 = decode_threads()): Pillow lets go of the GIL while it
+    inflates and resizes (20,000 PNGs of 64 px at 32 px RGB: 11.1 s on 2 threads against 14.1 s
+    on one, measured with a load average of 6 from other work; ``python -m gan_studio.bench.cache``).
+    Files go out in chunks, so a cancel waits for at most one chunk.
     """
     count = len(paths)
     wanted = count if limit <= 0 else min(limit, count)
@@ -179,20 +198,30 @@ def decode_files(
     images = np.empty((wanted, size, size, channels), dtype=np.uint8)
     kept: list[int] = []
     filter_ = resample_filter(resample)
+    workers = workers or decode_threads()
     tried = skipped = 0
-    for index in order:
-        if len(kept) == wanted:
-            break
-        pixels, reason, resized = decode_image(paths[index], channels, size, filter_)
-        tried += 1
-        if pixels is None:
-            report.skipped.append((paths[index], reason))
-            skipped += 1
-        else:
-            images[len(kept)] = pixels
-            kept.append(int(index))
-            report.resized += resized
-        tick(task, tried, min(count, wanted + skipped))
+
+    def decode(index: int) -> tuple[np.ndarray | None, str, bool]:
+        return decode_image(paths[index], channels, size, filter_)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decode") as pool:
+        position = 0
+        while len(kept) < wanted and position < count:
+            # No more than the images still wanted, so a small limit decodes few extra files.
+            chunk = order[position:position + min(_CHUNK, max(workers, wanted - len(kept)))]
+            position += len(chunk)
+            for index, (pixels, reason, resized) in zip(chunk, pool.map(decode, chunk)):
+                if len(kept) == wanted:
+                    break
+                tried += 1
+                if pixels is None:
+                    report.skipped.append((paths[index], reason))
+                    skipped += 1
+                else:
+                    images[len(kept)] = pixels
+                    kept.append(int(index))
+                    report.resized += resized
+                tick(task, tried, min(count, wanted + skipped))
     task.set_progress(tried, min(count, wanted + skipped))  # the final count, unless just reported
     positions = np.argsort(kept, kind="stable")
     images = images[: len(kept)][positions]

@@ -1,6 +1,6 @@
 """Taking the generator away: its sampling weights as .safetensors plus a .json description.
 
-An ONNX export will sit beside this one.
+The ONNX export (``onnx.py``) sits beside this one.
 """
 
 from __future__ import annotations

@@ -4,12 +4,12 @@ Härkönen et al. 2020, "Discovering Interpretable GAN Controls": PCA of the act
 generator's first block over many random z, then a least-squares regression of z onto the PCA
 coordinates gives one direction in z per component. For the tutorial MLP that block is the first
 hidden layer after its ReLU; for the DCGAN the first transposed conv after batch norm and ReLU.
-Use it through :mod:`.latent`, which re-exports it.
+Use it through :mod:`.latent`, which re-exports it; :mod:`.direction_files` saves and loads the
+result (JSON, or .npz as GANSpace writes it).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from ..errors import GanStudioError
+from .direction_files import Directions  # torch-free, so the window can read and write them
 from .paths import seed_latent
 from ..models.networks import KERNEL_LAYERS
 
@@ -24,13 +25,6 @@ if TYPE_CHECKING:
     from .snapshot import GeneratorSnapshot
 
 _ACTIVATIONS = (nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid, nn.ELU, nn.GELU, nn.SiLU)
-
-
-@dataclass
-class Directions:
-    vectors: np.ndarray  # (k, z_dim) unit vectors in latent space
-    explained: np.ndarray  # (k,) fraction of the activation variance each explains (descending)
-    sigma: np.ndarray  # (k,) std dev of sample coordinates along each vector: slider ±3 means ±3*sigma
 
 
 def first_block(net: nn.Module) -> int:

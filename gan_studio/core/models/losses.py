@@ -21,6 +21,8 @@ class GanLoss:
     # BCE-based discriminators output logits, shown as probabilities; others show raw scores.
     scores_are_logits = True
     needs_gradient_penalty = False
+    # D's output that separates "real" from "fake": r_t = E[sign(D(real) - this)] (ADA).
+    sign_centre = 0.0
 
     def __init__(self, label_smoothing: float = 0.0) -> None:
         self.real_target = 1.0 - label_smoothing  # one-sided: only the real targets are smoothed
@@ -84,6 +86,7 @@ class LeastSquaresLoss(GanLoss):
 
     name = "ls"
     scores_are_logits = False
+    sign_centre = 0.5  # targets 0 (fake) and 1 (real)
 
     def d_loss(self, real: Tensor, fake: Tensor) -> Tensor:
         return 0.5 * ((real - self.real_target) ** 2).mean() + 0.5 * (fake**2).mean()

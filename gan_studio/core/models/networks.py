@@ -135,7 +135,18 @@ def build_models(
         raise ConfigError(f"model.arch must be mlp or dcgan (got {model.arch!r})")
     for net in (g, d):
         _initialise(net, init)
+    if model.spectral_norm:
+        _spectral_norm(d)
     return g, d
+
+
+def _spectral_norm(d: Discriminator) -> None:
+    """Spectral normalisation of every kernel of D (after initialisation: SN divides whatever
+    weights it finds by their largest singular value, estimated by one power iteration a step)."""
+    from torch.nn.utils.parametrizations import spectral_norm
+
+    for layer in [m for m in d.modules() if isinstance(m, KERNEL_LAYERS)]:
+        spectral_norm(layer)
 
 
 def _mlp(
@@ -187,7 +198,8 @@ def _dcgan(
     # D mirrors G: no norm on the first layer (as Radford et al.), then norm + LeakyReLU(0.2).
     norm = model.d_norm
     if norm == "auto":
-        norm = "none" if loss == "wgan-gp" else "batch"  # batch norm breaks the per-sample GP
+        # Batch norm breaks the per-sample GP; SNGAN's D has no other normalisation.
+        norm = "none" if loss == "wgan-gp" or model.spectral_norm else "batch"
     d_layers: list[nn.Module] = [nn.Conv2d(channels, w, 4, 2, 1), nn.LeakyReLU(0.2)]
     ch = w
     for _ in range(ups - 1):
@@ -226,7 +238,14 @@ def _initialise(net: nn.Module, init: str) -> None:
 def kernel_weights(module: nn.Module) -> list[Tensor]:
     """The weights a Keras kernel_regularizer applies to: Linear/Conv kernels, not biases, norms
     or embeddings."""
-    return [layer.weight for layer in module.modules() if isinstance(layer, KERNEL_LAYERS)]
+    from torch.nn.utils import parametrize
+
+    # A spectrally normalised layer's weight is computed each call: its parameter is the original.
+    return [
+        layer.parametrizations.weight.original if parametrize.is_parametrized(layer, "weight") else layer.weight
+        for layer in module.modules()
+        if isinstance(layer, KERNEL_LAYERS)
+    ]
 
 
 def weight_penalty(module: nn.Module, l1: float, l2: float) -> Tensor:

@@ -7,9 +7,13 @@ yields right after (the "diverged" one right before Finished), once they are app
 run's health.jsonl.
 
 - ``d_winning``: D(G(z)) stays near 0 while G's loss climbs (BCE losses, where it is a probability);
-- ``mode_collapse``: the judge sees few digits, or fewer than before; or pixel diversity halves;
+- ``mode_collapse``: the judge sees few digits, or fewer than before; or diversity halves (in
+  pixels, or in the features of the encoder that judges unlabelled data);
 - ``oscillation``: no quality progress over several evaluations while the losses swing;
 - ``diverged``: a loss became NaN or infinite (the trainer stops the run right after).
+
+A suggestion is an imperative sentence with no "Try" of its own: the faces put one before it
+(the command line prints "Try: <suggestion>", the Quality tab "What to try: <suggestion>").
 
 A kind stays quiet for a while after it fired, so a lasting condition is one warning, not fifty.
 """
@@ -173,8 +177,8 @@ class HealthMonitor(Observer):
                 "mode_collapse", step, "Mode collapse",
                 f"The generator draws only {modes:.0f} of the {self._class_words()}{was}: it has settled on a few "
                 "outputs that fool the discriminator and stopped exploring the rest.",
-                "Try the default DCGAN preset, lower learning rates, an EMA of G, or the WGAN-GP loss; "
-                "a conditional model draws every digit by design.",
+                "Switch to the default DCGAN preset, lower the learning rates, turn on an EMA of G, or use the "
+                "WGAN-GP loss; a conditional model draws every digit by design.",
             )
         value = metrics.get("diversity", math.nan)
         history = [m.get("diversity", math.nan) for _, m in self._quality]
@@ -200,7 +204,8 @@ class HealthMonitor(Observer):
             recent = min(m.get("fcd", math.inf) for _, m in window[1:])
             if not math.isfinite(before) or recent < before * (1.0 - STALL_MIN_IMPROVEMENT):
                 return []
-            what = f"the FCD has not improved over the last {STALL_EVALUATIONS} evaluations"
+            name = "FCD" if "modes_covered" in window[-1][1] else "FD"  # a classifier's, or an encoder's (no classes)
+            what = f"the {name} has not improved over the last {STALL_EVALUATIONS} evaluations"
         else:
             values = np.array([m.get("diversity", math.nan) for _, m in window])
             if not np.isfinite(values).all() or np.ptp(values) >= DIVERSITY_STALL * abs(values.mean()):

@@ -165,5 +165,13 @@ class ShippedJudge:
 
         return reference_stats()
 
+    def score(self, images: np.ndarray, reference=None) -> tuple[dict[str, float], list[int]]:  # noqa: ANN001
+        from .metrics import classifier_scores
+
+        return classifier_scores(images, reference)
+
+    def summary(self) -> str:
+        return "the shipped judge of the built-in digits (a classifier of the 10 digits)"
+
 
 SHIPPED_JUDGE = ShippedJudge()

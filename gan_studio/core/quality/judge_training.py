@@ -39,7 +39,7 @@ from ..errors import CheckpointError, DataError, GanStudioError
 from ..jobs import NO_TASK, TaskState
 from .judge import ARCHITECTURE, MIN_SIZE, Judge, check_images, judge_from_state, model_features
 from .judges import JUDGE_INFO_NAME, JUDGE_WEIGHTS_NAME, USER, judge_folder, user_judge_exists
-from .metrics import ReferenceStats, heldout_split, reference_stats
+from .metrics import ReferenceStats, classifier_scores, heldout_split, reference_stats
 
 __all__ = ["UserJudge", "default_epochs", "find_judge", "load_user_judge", "train_judge"]
 
@@ -207,6 +207,15 @@ class UserJudge:
     def reference(self, dataset: Any) -> ReferenceStats:
         """The held-out split of ``dataset`` (the one it was trained on), cached per fingerprint."""
         return reference_stats(self, dataset)
+
+    def score(self, images: np.ndarray, reference: ReferenceStats) -> tuple[dict[str, float], list[int]]:
+        """(judges.JUDGE_METRICS, class histogram) of uint8 samples against ``reference``."""
+        return classifier_scores(images, reference, self)
+
+    def summary(self) -> str:
+        """One line: the accuracy on the held-out images (``gan-studio judge`` prints it)."""
+        return (f"held-out accuracy {self.accuracy:.1%} on {self.info.get('heldout_count', 0)} images "
+                f"({self.num_classes} classes), {self.epochs} epochs")
 
 
 def find_judge(dataset_or_fingerprint: ImageDataset | str, root: Path | None = None) -> UserJudge | None:

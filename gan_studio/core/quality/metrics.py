@@ -105,6 +105,35 @@ def floor_subset(labels: np.ndarray, per_class: int | None = HELDOUT_PER_CLASS, 
     return np.sort(np.concatenate(parts or [np.zeros(0, np.int64)])).astype(np.int64)
 
 
+UNLABELLED_ONE_IN = 5  # unlabelled data: one image in 5 is held out...
+UNLABELLED_MAX = 1000  # ...at most 1,000 (FD's bias falls with n; 1,000 matches the 1,000 samples scored)
+UNLABELLED_MIN = 8  # and at least 8: precision/recall need more than k = 3 neighbours
+
+
+def unlabelled_count(count: int) -> int:
+    """Images held out of an unlabelled dataset of ``count``: count // 5, within [8, 1,000]."""
+    return int(min(UNLABELLED_MAX, max(UNLABELLED_MIN, count // UNLABELLED_ONE_IN)))
+
+
+def unlabelled_split(count: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train_idx, heldout_idx) of an unlabelled dataset: the hash order of ``heldout_split``
+    with one class, :func:`unlabelled_count` held out. ValueError when fewer than 3x that exist
+    (the floor needs as many training images again, and the judge some to learn from)."""
+    k = unlabelled_count(count)
+    if count < 3 * k:
+        raise ValueError(f"unlabelled data needs at least {3 * UNLABELLED_MIN} images for a judge (got {count})")
+    ranked = _ranked_by_class(np.zeros(count, dtype=np.int64), SPLIT_SEED)[0]
+    heldout = np.sort(ranked[:k])
+    return np.setdiff1d(np.arange(count), heldout).astype(np.int64), heldout.astype(np.int64)
+
+
+def unlabelled_floor(count: int) -> np.ndarray:
+    """The training images the floor compares the held-out ones with: the next k in hash order."""
+    k = unlabelled_count(count)
+    ranked = _ranked_by_class(np.zeros(count, dtype=np.int64), SPLIT_SEED)[0]
+    return np.sort(ranked[k : 2 * k]).astype(np.int64)
+
+
 # -- metrics ---------------------------------------------------------------------------------
 
 
@@ -342,6 +371,15 @@ def _user_reference(judge: Judging | None, dataset: LabelledData | None) -> Refe
                 _user_references.pop(next(iter(_user_references)))  # the oldest entry
             _user_references[key] = cached
         return cached
+
+
+def classifier_scores(fake_uint8: np.ndarray, reference: ReferenceStats | None = None, judge: Judging | None = None) -> tuple[dict[str, float], list[int]]:
+    """(the JUDGE_METRICS of judges.py, class histogram) of uint8 fakes: a classifier judge's
+    ``score`` (the shipped one when ``judge`` is None)."""
+    from .judges import JUDGE_METRICS
+
+    report = evaluate_samples(fake_uint8, reference, judge)
+    return {name: float(getattr(report, name)) for name in JUDGE_METRICS}, list(report.class_histogram)
 
 
 def evaluate_samples(fake_uint8: np.ndarray, reference: ReferenceStats | None = None, judge: Judging | None = None) -> QualityReport:

@@ -5,8 +5,9 @@ before CheckpointSaved is yielded, :meth:`QualityMonitor.on_epoch_saved` asks :m
 is, :meth:`measure` draws N fakes from the sampling generator (the EMA
 copy when on) with noise from a private, seeded torch.Generator, scores them (``evaluate.py``),
 appends a row to quality.csv and, when a judge scores the data, points checkpoints/best.pt at the
-epoch with the lowest FCD. A judge scores the built-in digits (the shipped one) and a user's
-labelled data once a judge has been trained for it (found by the run's dataset fingerprint when
+epoch with the lowest FCD (the Fréchet distance in the judge's features). A judge scores the
+built-in digits (the shipped one), a user's labelled data (a classifier) and unlabelled data (an
+encoder) once a judge has been trained for it (found by the run's dataset fingerprint when
 the run starts; a judge trained later counts from the next run or resume, as long as quality.csv
 does not already hold pixel metrics). Sampling runs in eval mode under inference_mode: no random stream, weight or
 batch-norm statistic of the run moves, so resuming stays exact.
@@ -29,15 +30,13 @@ import numpy as np
 from ..atomic import link_or_copy
 from .evaluate import (
     DEFAULT_SAMPLES,
-    JUDGE_METRICS,
-    PIXEL_METRICS,
     PixelReference,
     pixel_reference,
     sample_images,
     score_samples,
 )
 from ..events import CheckpointSaved, QualityMeasured
-from .judges import choose_judge, data_shape, load_chosen_judge
+from .judges import PIXEL_METRICS, choose_judge, data_shape, load_chosen_judge
 from .metrics import ReferenceStats
 from ..runs.folder import CsvAppender, RunFolder
 from ..observers import EpochDone, Observer
@@ -76,8 +75,11 @@ class QualityMonitor(Observer):
         if recorded:  # a resumed run keeps the kind of numbers its quality.csv already holds
             self.judge = "fcd" in recorded
             self.user_judge_wanted = self.user_judge_wanted and self.judge
-        names = JUDGE_METRICS if self.judge else PIXEL_METRICS
-        self.columns = ("epoch", "step", "seconds", *names, *(("class_histogram",) if self.judge else ()))
+        names = self.judge_choice.metric_names if self.judge == self.judge_choice.scores else PIXEL_METRICS
+        if recorded and self.judge:  # the file's own columns: a classifier's or an encoder's
+            names = tuple(name for name in recorded[3:] if name != "class_histogram")
+        histogram = "modes_covered" in names  # a classifier's rows end with the class histogram
+        self.columns = ("epoch", "step", "seconds", *names, *(("class_histogram",) if histogram else ()))
         self.last_evaluated = session.epoch  # the epoch of the latest evaluation (or the start)
         self.eval_seconds: float | None = None  # the latest evaluation's time, one-off setup excluded
         finite = [row["fcd"] for row in run.read_quality() if math.isfinite(row.get("fcd", math.nan))]

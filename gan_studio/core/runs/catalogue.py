@@ -6,10 +6,10 @@ another process is writing right now can be read at any moment: run.json is repl
 rename, a CSV row still being written is left out, and a run that cannot be read is reported
 as a problem with its sentence instead of failing the scan.
 
-Status: *finished* (the last session completed its epochs or its time limit), *stopped* (stopped,
-diverged, ran out of memory, or the process ended without saying: killed, crashed), or
-*training* (no end recorded, and a file of the run changed within the last ACTIVE_WINDOW_S:
-a training process appends to metrics.csv about ten times a second).
+Status: *training* (a process holds the run's lock, lock.py: training, paused or loading),
+*finished* (the last session completed its epochs or its time limit), or *stopped* (stopped,
+diverged, ran out of memory, or the process ended without saying: killed, crashed). A run made
+before runs had a lock counts as training while its files changed within ACTIVE_WINDOW_S.
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ from typing import Any
 from ..errors import GanStudioError, RunFolderError
 from ..jobs import NO_TASK, TaskState, user_message
 from .folder import RunFolder
+from .lock import LOCK_NAME, run_writer
 
-# A run with no recorded end whose files changed this recently is taken as being trained. The
-# trainer writes metrics.csv ten times a second and the slowest epoch end seen here (a DCGAN-64
-# grid, checkpoint and quality evaluation on 2 CPU cores) took ~15 s; a run paused in the window
-# for longer than this shows as stopped.
+# A run of a version without the lock, no end recorded, whose files changed this recently is
+# taken as being trained: the trainer writes metrics.csv ten times a second, and the slowest epoch
+# end seen here (a DCGAN-64 grid, checkpoint and quality evaluation on 2 CPU cores) took ~15 s.
 ACTIVE_WINDOW_S = 60.0
 STATUSES = ("training", "finished", "stopped")
 # The quality score of the table's "best" column, by quality.csv column: the judge's FCD, else a
@@ -161,19 +161,21 @@ def summarise(path: Path, now: float | None = None) -> RunSummary:
         best_score=best,
         best_epoch=best_epoch,
         last_change=changed,
-        status=_status(ended, changed, epochs_done, config.train.epochs, time.time() if now is None else now),
+        status=_status(run.path, ended, changed, epochs_done, config.train.epochs, time.time() if now is None else now),
         ended=ended,
         parent=str(parent.get("run") or parent.get("checkpoint") or "") if isinstance(parent, dict) else "",
         created=str(run.info.get("created", "")),
     )
 
 
-def _status(ended: str, changed: float, done: int, planned: int, now: float) -> str:
+def _status(path: Path, ended: str, changed: float, done: int, planned: int, now: float) -> str:
+    if run_writer(path) is not None:
+        return "training"
     if ended:
         return "finished" if ended == "completed" else "stopped"
-    if now - changed < ACTIVE_WINDOW_S:
+    if not (path / LOCK_NAME).exists() and now - changed < ACTIVE_WINDOW_S:  # written by a version without the lock
         return "training"
-    return "finished" if done >= planned else "stopped"  # a run made before ends were recorded, or killed
+    return "finished" if done >= planned else "stopped"  # killed, or made before ends were recorded
 
 
 def best_score(quality: list[dict[str, Any]]) -> tuple[str, float, int]:

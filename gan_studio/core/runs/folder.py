@@ -9,6 +9,7 @@
       samples/epoch-0001.png the fixed-noise grid after each epoch
       checkpoints/last.pt    everything needed to continue exactly; epoch-0005.pt etc. kept too
       checkpoints/best.pt    the epoch with the lowest FCD so far (built-in digits only)
+      .lock, .lock.json      the writer's lock and who holds it (runs/lock.py); readers ignore them
 
 Reading a run needs neither torch nor Qt, so the window can open or watch a run that another
 process is writing.
@@ -32,6 +33,7 @@ from ..atomic import write_text_atomic
 from ..config import RunConfig
 from ..errors import CheckpointError, ConfigError, GanStudioError, RunFolderError, naming
 from ..events import STEP_METRICS
+from .lock import LOCK_FILES
 
 RUN_FORMAT = 1
 METRICS_COLUMNS = ("epoch", "step", "time_s", *STEP_METRICS, "lr_g", "lr_d")
@@ -106,7 +108,7 @@ class RunFolder:
         path = Path(path).expanduser()
         if (path / "run.json").exists():
             raise RunFolderError(f"{path} already holds a run; resume it or choose another folder")
-        if path.exists() and any(path.iterdir()):
+        if path.exists() and any(p.name not in LOCK_FILES for p in path.iterdir()):  # its writer's lock may be there
             raise RunFolderError(f"{path} is not empty; choose a new or empty folder for the run")
         made: list[Path] = []
         try:
@@ -190,6 +192,10 @@ class RunFolder:
         """The checkpoint of the epoch with the lowest FCD, when the run has one."""
         path = self.best_checkpoint_path
         return path if path.is_file() else None
+
+    def has_checkpoint(self) -> bool:
+        """Whether any checkpoint was ever saved: a run without one has nothing to resume."""
+        return self.checkpoints_dir.is_dir() and any(self.checkpoints_dir.glob("*.pt"))
 
     def remove_stale_temporaries(self) -> None:
         """Temporary files left by a process killed mid-write (never the real files)."""

@@ -27,6 +27,9 @@ from ..models.losses import make_loss
 from ..models.networks import build_models
 from ..runs.folder import CsvAppender, RunFolder
 from ..models.sampling import fixed_inputs, render_grid, weights_to_numpy
+from ..config import augment_policy
+from .augment import Augmenter
+from .sharding import resumed_step_in_epoch, shard_indices
 from .init_from import Parent
 from .steps import AdversarialStep
 
@@ -34,6 +37,11 @@ EPOCH_COLUMNS = ("epoch", "step", "epoch_time_s", "elapsed_s", *STEP_METRICS)
 
 
 class TrainingSession:
+    # One process trains alone; a distributed session (distributed_session.py) sets its own.
+    rank = 0
+    world_size = 1
+    backend: str | None = None
+
     def __init__(self, config: RunConfig, dataset: ImageDataset, run: RunFolder, state: dict | None,
                  parent: Parent | None = None) -> None:
         self.config = config
@@ -41,7 +49,7 @@ class TrainingSession:
         cfg = config.train
         tune_allocator()
         self.threads = configure_cpu_threads(cfg.threads)
-        self.device = resolve_device(cfg.device)
+        self.device = self._choose_device(cfg.device)
         self.device_description = describe_device(self.device, self.threads)
 
         # Data stays uint8 on the device; each batch is scaled to the model's range as it is used.
@@ -52,7 +60,8 @@ class TrainingSession:
         self.num_classes = dataset.num_classes if config.model.conditional else 0
         count = len(self.images)
         self.batch_size = cfg.batch_size
-        self.steps_per_epoch = count // self.batch_size if cfg.drop_last else math.ceil(count / self.batch_size)
+        global_batch = self.batch_size * self.world_size  # per-rank batch x ranks
+        self.steps_per_epoch = count // global_batch if cfg.drop_last else math.ceil(count / global_batch)
 
         # Weights: seeded without disturbing the process' global random stream.
         with torch.random.fork_rng(devices=[]):
@@ -78,11 +87,16 @@ class TrainingSession:
         self.fixed_z, self.fixed_labels = fixed_inputs(
             cfg.seed, cfg.grid_size**2, config.model.z_dim, self.num_classes, cfg.grid_size
         )
+        self.augmenter = Augmenter(
+            augment_policy(cfg.augment), cfg.augment_p if augment_policy(cfg.augment) else 0.0, cfg.ada_target,
+            self.noise_rng, self.device,
+        )
         self.step_fn = AdversarialStep(
             self.g, self.d, self.opt_g, self.opt_d, make_loss(cfg.loss, cfg.label_smoothing),
             schedule=cfg.schedule, d_steps=cfg.d_steps, gp_weight=cfg.gp_weight,
             l1=config.model.l1, l2=config.model.l2, noise_rng=self.noise_rng,
-            ema=self.ema, ema_decay=cfg.ema_decay, channels_last=self.channels_last,
+            ema=self.ema, ema_decay=cfg.ema_decay, ema_warmup=cfg.ema_warmup, channels_last=self.channels_last,
+            augmenter=self.augmenter, r1_gamma=cfg.r1_gamma, r1_every=cfg.r1_every,
         )
 
         if parent is not None and state is None:  # a new run starting from another run's weights
@@ -96,10 +110,26 @@ class TrainingSession:
         self._last_values: np.ndarray | None = None
         if state is not None:
             self._restore(state)
-        self._epochs_file = CsvAppender(run.epochs_path, EPOCH_COLUMNS)
+        self._epochs_file = self.open_table(run.epochs_path, EPOCH_COLUMNS)
 
     def close(self) -> None:
         self._epochs_file.close()
+
+    # -- what a distributed session changes (distributed_session.py) ----------------------------
+    def _choose_device(self, name: str) -> torch.device:
+        return resolve_device(name)
+
+    def open_table(self, path: Path, columns) -> CsvAppender:
+        """A CSV of the run folder to append to (only one process of a run writes them)."""
+        return CsvAppender(path, columns)
+
+    def report_due(self, due: bool) -> bool:
+        """Whether the loop reports its metrics now; alone, when its own clock says so."""
+        return due
+
+    def agree(self, flag: bool) -> bool:
+        """A decision every process of the run must take alike (one process: its own)."""
+        return flag
 
     # -- stepping --------------------------------------------------------------------------------
     def batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
@@ -109,7 +139,7 @@ class TrainingSession:
         order = self.epoch_order.to(self.device)
         scale = (self.high - self.low) / 255.0
         while self.step_in_epoch < self.steps_per_epoch:
-            index = order[self.step_in_epoch * self.batch_size : (self.step_in_epoch + 1) * self.batch_size]
+            index = shard_indices(order, self.step_in_epoch, self.batch_size, self.rank, self.world_size)
             real = self.images[index].float().mul_(scale).add_(self.low)
             yield real, (self.labels[index] if self.labels is not None and self.num_classes else None)
 
@@ -195,12 +225,14 @@ class TrainingSession:
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
             "ema": self.ema.state_dict() if self.ema is not None else None,
+            "augment": self.augmenter.state(),
             "data_rng": self.data_rng.get_state(),
             "noise_rng": self.noise_rng.get_state(),
             "epoch": self.epoch,
             "step_in_epoch": self.step_in_epoch,
             "global_step": self.global_step,
             "epoch_order": self.epoch_order,
+            "world_size": self.world_size,  # the processes its step counters count for
             "fixed_z": self.fixed_z,
             "fixed_labels": self.fixed_labels,
             "elapsed_s": self.elapsed_before + elapsed,
@@ -227,12 +259,27 @@ class TrainingSession:
             if self.ema is not None:
                 load_module_state(self.ema, state["ema"], "EMA generator", path, expected)
             self.data_rng.set_state(state["data_rng"].cpu())
-            self.noise_rng.set_state(state["noise_rng"].cpu())
             self.epoch = int(state["epoch"])
-            self.step_in_epoch = int(state["step_in_epoch"])
+            self.step_in_epoch = resumed_step_in_epoch(state, self.batch_size, self.world_size)
             self.global_step = int(state["global_step"])
+            self._restore_noise_stream(state["noise_rng"].cpu())
             self.epoch_order = state["epoch_order"]
             self.fixed_z, self.fixed_labels = state["fixed_z"], state["fixed_labels"]
             self.elapsed_before = float(state["elapsed_s"])
+            self.augmenter.restore(state.get("augment"))  # absent from checkpoints made before it
         except (KeyError, ValueError, RuntimeError, TypeError, AttributeError) as error:
             raise CheckpointError(f"{path} is incomplete or of another version ({type(error).__name__}: {error})") from None
+
+    def _restore_noise_stream(self, saved: torch.Tensor) -> None:
+        """The noise stream where it stopped; from another kind of device, a fresh one.
+
+        A generator's state is its device's own format (a CPU one is 5,056 bytes of Mersenne
+        Twister, a CUDA one 16 bytes of Philox seed and offset): the stream of a run moved
+        between CPU and GPU cannot continue, so it restarts from the seed and the step (still
+        the same on every resume from this checkpoint). The weights, optimisers, data order and
+        the data stream, all device-free, continue exactly.
+        """
+        if saved.numel() == self.noise_rng.get_state().numel():
+            self.noise_rng.set_state(saved)
+        else:
+            self.noise_rng.manual_seed(self.config.train.seed + 1 + self.global_step)

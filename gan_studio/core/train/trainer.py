@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import RunConfig
+from ..config import Machine, RunConfig
 from ..data import ImageDataset
 from ..device import release_device_memory
 from ..errors import is_out_of_memory, out_of_memory_message
@@ -43,13 +43,13 @@ from ..events import (
 )
 from ..quality.health import HealthMonitor
 from ..quality.monitor import QualityMonitor
-from ..runs.folder import METRICS_COLUMNS, CsvAppender
+from ..runs.folder import METRICS_COLUMNS
 from .clock import TrainingClock
 from .commands import Command, TrainerCommands
 from ..observers import EpochDone, Observer
 from ..runs.lineage import InitFrom
 from .init_from import Parent, open_parent
-from .opening import OpenedRun, open_new_run, open_run_to_resume, run_started
+from .opening import OpenedRun, open_new_run, open_run_to_resume, record_session, run_started
 from .session import TrainingSession
 
 EVENTS_PER_SECOND = 10  # StepMetrics cadence: smooth curves, negligible cost
@@ -98,11 +98,13 @@ class Trainer:
         commands: TrainerCommands | None = None,
         *,
         minutes: float | None = None,
+        machine: Machine | None = None,
         observers: Sequence[Observer] = (),
         now: Callable[[], float] = time.perf_counter,
         init_from: InitFrom | Parent | None = None,
     ) -> None:
         self.run_dir = Path(run_dir).expanduser()
+        self.machine = machine  # a resume's device and threads (a new run's are in its config)
         self.init_from = init_from  # a new run's starting weights: another run's checkpoint
         self.config = config
         self.resuming = resume
@@ -131,14 +133,14 @@ class Trainer:
     @classmethod
     def resume(
         cls, run_dir: Path, extra_epochs: int | None = None, dataset: ImageDataset | None = None,
-        commands: TrainerCommands | None = None, *, minutes: float | None = None,
+        commands: TrainerCommands | None = None, *, minutes: float | None = None, machine: Machine | None = None,
         observers: Sequence[Observer] = (), now: Callable[[], float] = time.perf_counter,
     ) -> Trainer:
         """Continue from the run's last checkpoint: to its planned end, or ``extra_epochs`` more;
-        ``minutes``, when given, replaces the run's time limit (0: none)."""
+        ``minutes`` replaces its time limit (0: none); ``machine``: this process' (default: auto)."""
         return cls(
             run_dir, None, resume=True, extra_epochs=extra_epochs, dataset=dataset, commands=commands,
-            minutes=minutes, observers=observers, now=now,
+            minutes=minutes, machine=machine, observers=observers, now=now,
         )
 
     @property
@@ -157,28 +159,42 @@ class Trainer:
 
     # -- the run ---------------------------------------------------------------------------------
     def events(self) -> Iterator[Event]:
-        opened = self._open()
-        run, dataset = opened.run, opened.dataset
+        # Holds the run's lock (RunLocked when another has it) until the run ends, however it ends.
+        with self._open() as opened:
+            self._start(opened)
+            opened.started = True
+            try:
+                yield from self._emit(run_started(opened, self._session))
+                yield from self._train()
+            finally:
+                self._metrics_file.close()
+                for observer in self.observers:
+                    observer.close()
+                self._session.close()
+
+    def _start(self, opened: OpenedRun) -> None:
+        run = opened.run
         self.config = opened.config
-        session = self._session = TrainingSession(self.config, dataset, run, opened.state, opened.parent)
+        session = self._session = self._make_session(opened)
+        if session.rank == 0:  # the run folder's one writer (distributed_session.py)
+            record_session(opened, session)
         self._run = run
-        self._metrics_file = CsvAppender(run.metrics_path, METRICS_COLUMNS)
+        self._metrics_file = session.open_table(run.metrics_path, METRICS_COLUMNS)
         self._clock = TrainingClock(self.config.train.minutes * 60.0, self.now)
+        self.observers = self._make_observers(opened, session)
+
+    def _make_session(self, opened: OpenedRun) -> TrainingSession:
+        return TrainingSession(self.config, opened.dataset, opened.run, opened.state, opened.parent)
+
+    def _make_observers(self, opened: OpenedRun, session: TrainingSession) -> tuple[Observer, ...]:
+        run, dataset = opened.run, opened.dataset
         self.monitor = QualityMonitor(run, session, dataset.images, self.config.train.quality_every, labels=dataset.labels)
         self.health = HealthMonitor.for_run(run, self.config.train.loss, session.steps_per_epoch)
-        self.observers = (self.monitor, self.health, *self.extra_observers)
-        try:
-            yield from self._emit(run_started(opened, session))
-            yield from self._train()
-        finally:
-            self._metrics_file.close()
-            for observer in self.observers:
-                observer.close()
-            session.close()
+        return (self.monitor, self.health, *self.extra_observers)
 
     def _open(self) -> OpenedRun:
         if self.resuming:
-            return open_run_to_resume(self.run_dir, self.extra_epochs, self.minutes, self.dataset)
+            return open_run_to_resume(self.run_dir, self.extra_epochs, self.minutes, self.dataset, self.machine)
         parent = open_parent(self.init_from) if isinstance(self.init_from, InitFrom) else self.init_from
         return open_new_run(self.run_dir, self.config, self.dataset, parent)
 
@@ -220,7 +236,8 @@ class Trainer:
             yield from self._out_of_memory(advice, position)
             return True
         loop.images_since_report += real.shape[0]
-        if time.perf_counter() - loop.last_report >= loop.report_every_s:
+        # The session has the last word: the ranks of a distributed run report at the same step.
+        if session.report_due(time.perf_counter() - loop.last_report >= loop.report_every_s):
             return (yield from self._report())
         return False
 
@@ -229,7 +246,7 @@ class Trainer:
         if (yield from self._report()):
             return True
         session.end_epoch()
-        out_of_time = self._clock.out_of_time()
+        out_of_time = session.agree(self._clock.out_of_time())  # every rank ends at the same epoch
         grid, sample_path = session.write_epoch_grid()
         values = loop.epoch_values
         means = np.nanmean(np.concatenate(values), axis=0) if values else np.full(len(STEP_METRICS), np.nan)
@@ -378,7 +395,8 @@ class Trainer:
     def _finish(self, reason: FinishReason, message: str, checkpoint: Path | None) -> Iterator[Event]:
         """Every end of the run: what the observers have to say first, then Finished."""
         finished = Finished(reason, message, self._session.epoch, self._session.global_step, checkpoint)
-        self._run.record_end(reason.value, finished.epoch, finished.global_step)  # the runs table's status
+        if self._session.rank == 0:  # the runs table's status; rank 0 is the folder's one writer
+            self._run.record_end(reason.value, finished.epoch, finished.global_step)
         last_words = [event for observer in self.observers for event in observer.on_finishing(finished)]
         for event in last_words:
             yield from self._emit(event)

@@ -1,4 +1,4 @@
-"""Export dialog: grids, single images, animations and generator weights, written off the GUI thread.
+"""Export dialog: grids, single images, animations, generator weights and ONNX, written off the GUI thread.
 
 The export runs as a job (workers/jobs.py) that builds its own generator snapshot (torch lives
 in the job's thread, never on the GUI thread), reports its progress and is cancelled between
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from ...core.jobs import TaskState
 from ...core.latent.bookmarks import Bookmark
 from ..workers.jobs import Jobs, Latest
+from ..workers.render import snapshot_of
 from .export_options import KINDS, ExportOptions
 
 
@@ -40,23 +41,11 @@ class ExportSource:
     num_classes: int = 0
 
 
-def _snapshot(source: tuple[str, Any]):
-    from ...core.latent.snapshot import GeneratorSnapshot  # torch: in the export thread only
-
-    kind, payload = source
-    if kind == "path":
-        return GeneratorSnapshot.open(payload)
-    from ...core.config import RunConfig
-
-    config_json, image_shape, num_classes, weights, epoch = payload
-    return GeneratorSnapshot.from_weights(RunConfig.from_json(config_json), image_shape, num_classes, weights, epoch=epoch)
-
-
 def _export(job, source: tuple[str, Any], task: TaskState) -> object:  # noqa: ANN001 - ExportOptions.job's
     """The call into the core, in the job's thread: ``job`` writes the files, cancelled between images."""
     from ...core import export
 
-    return job(export, lambda: _snapshot(source), task)
+    return job(export, lambda: snapshot_of(source), task)  # torch: in the export thread only
 
 
 class ExportDialog(QDialog):
@@ -148,7 +137,7 @@ class ExportDialog(QDialog):
         if kind == "images":
             return QFileDialog.getExistingDirectory(self, "Folder for the images", start)
         filters = {"interpolation": "GIF (*.gif);;Animated PNG (*.png)", "progress": "GIF (*.gif);;Animated PNG (*.png)",
-                   "weights": "safetensors (*.safetensors)"}.get(kind, "PNG (*.png)")
+                   "weights": "safetensors (*.safetensors)", "onnx": "ONNX (*.onnx)"}.get(kind, "PNG (*.png)")
         return QFileDialog.getSaveFileName(self, "Export to", start, filters, options=options)[0]
 
     def _browse(self) -> None:
@@ -177,6 +166,9 @@ class ExportDialog(QDialog):
             self._show("Nothing to export yet: train for one epoch or open a run.", error=True)
             return False
         kind = self.options.kind()
+        if problem := self.options.problem(kind):
+            self._show(problem, error=True)
+            return False
         existing = self.options.existing_target(kind, path)
         if existing is not None and not self.confirm_overwrite(existing):
             self._show("Nothing was written.")

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFormLayout, QLabel, QSpinBox, QStackedWidget, QVBoxLayout, QWidget,
 )
 
+from ...core.extras import missing_extra_message
+
 # kind -> (label, default file or folder name)
 KINDS = {
     "grid": ("Grid of samples (PNG)", "grid.png"),
@@ -22,6 +24,7 @@ KINDS = {
     "interpolation": ("Interpolation animation (GIF or APNG)", "interpolation.gif"),
     "progress": ("Training progress animation (GIF or APNG)", "progress.gif"),
     "weights": ("Generator weights (safetensors)", "generator.safetensors"),
+    "onnx": ("Generator for ONNX runtimes (ONNX)", "generator.onnx"),
 }
 CURRENT, RANDOM = "Current point", "Random point (the seed below)"
 
@@ -84,6 +87,12 @@ class ExportOptions(QWidget):
         self.pages.addWidget(self._form(("Frames/s", self.progress_fps_spin)))
         self.pages.addWidget(QLabel("The sampling generator's weights, with a .json that describes the model.\n"
                                     "Open the file in the explorer, or load it with safetensors."))
+        self.onnx_note = QLabel(missing_extra_message("onnx") or (
+            "The generator as an ONNX graph: z (and labels) in, images in the model's range out, any batch size.\n"
+            "Runs in onnxruntime and other ONNX runtimes, without PyTorch."))
+        self.onnx_note.setObjectName("onnxNote")
+        self.onnx_note.setWordWrap(True)
+        self.pages.addWidget(self.onnx_note)
         self.note = QLabel(self._describe_point())
         self.note.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -125,10 +134,15 @@ class ExportOptions(QWidget):
         # Animations of 28-pixel samples are unwatchably small at scale 1.
         self.scale_spin.setValue(4 if kind == "interpolation" else 1)
         self.seed_spin.setEnabled(kind in ("grid", "images", "interpolation"))
-        self.scale_spin.setEnabled(kind != "weights")
+        self.scale_spin.setEnabled(kind not in ("weights", "onnx"))
         self.kindChanged.emit(kind)
 
     # -- what the export thread will do ------------------------------------------------------------
+    @staticmethod
+    def problem(kind: str) -> str:
+        """Why ``kind`` cannot be exported here, in one sentence ("" when it can)."""
+        return missing_extra_message("onnx") if kind == "onnx" else ""
+
     def existing_target(self, kind: str, path: Path) -> Path | None:
         """The first file the export would replace, or None."""
         if kind == "images":
@@ -137,6 +151,8 @@ class ExportOptions(QWidget):
         if kind == "weights":
             path = path if path.suffix.lower() == ".safetensors" else path.with_name(path.name + ".safetensors")
             return next((p for p in (path, path.with_suffix(".json")) if p.exists()), None)
+        if kind == "onnx" and path.suffix.lower() != ".onnx":
+            path = path.with_name(path.name + ".onnx")
         return path if path.exists() else None
 
     def _endpoint(self, combo: QComboBox, seed: int):
@@ -189,5 +205,7 @@ class ExportOptions(QWidget):
             run_dir, fps = s.run_dir, self.progress_fps_spin.value()
             return lambda export, snapshot, task: export.export_progress_animation(
                 run_dir, path, fps=fps, scale=scale, force=force, task=task)
-        # weights: exactly the generator the explorer shows (a file on disk, or the training weights)
+        # weights and ONNX: exactly the generator the explorer shows (a file on disk, or the training weights)
+        if kind == "onnx":
+            return lambda export, snapshot, task: export.export_onnx(snapshot(), path, force=force, task=task)
         return lambda export, snapshot, task: export.export_generator_weights(snapshot(), path, force=force, task=task)

@@ -13,13 +13,14 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractSpinBox, QCheckBox, QComboBox, QFormLayout, QGroupBox, QLabel, QPushButton, QSpinBox, QVBoxLayout,
-    QWidget,
+    QAbstractSpinBox, QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox,
+    QVBoxLayout, QWidget,
 )
 
-from ...core.config import LOSSES, MODEL_ARCHS, PRESETS, SCHEDULES, RunConfig, preset_config, validate
+from ...core.config import LOSSES, MODEL_ARCHS, PRESETS, SCHEDULES, Machine, RunConfig, preset_config, validate
 from ...core.device import cpu_count  # torch-free: torch is imported lazily there
 from ...core.errors import ConfigError
+from .collapsible_section import CollapsibleSection
 from .ladder_spin_box import LadderSpinBox
 
 _LR_LADDER = tuple(m * 10.0**e for e in range(-7, 1) for m in (1, 2, 5))  # 1e-7, 2e-7, 5e-7 ... 1
@@ -50,6 +51,20 @@ def _write(widget: QWidget, value: Any) -> None:
         widget.setChecked(value)
     else:
         widget.setValue(value)
+
+
+def _row(first: QWidget, label: str, second: QWidget, first_label: str = "") -> QWidget:
+    """Two fields in one form row, "[first] label [second]": a row less for the panel's height."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    if first_label:
+        layout.addWidget(QLabel(first_label))
+    layout.addWidget(first, 1)
+    if label:
+        layout.addWidget(QLabel(label))
+    layout.addWidget(second, 1 if label else 0)
+    return row
 
 
 class ConfigForm(QWidget):
@@ -104,8 +119,9 @@ class ConfigForm(QWidget):
             combo.setItemData(combo.count() - 1, (tips or items)[value], Qt.ItemDataRole.ToolTipRole)
         return combo
 
-    def _group(self, title: str, rows: list[tuple[str, QWidget]]) -> None:
-        group = QGroupBox(title)
+    def _group(self, title: str, rows: list[tuple[str, QWidget]], expanded: bool | None = None) -> None:
+        """A group of rows: always open (``expanded`` None), or a section that folds away."""
+        group = QGroupBox(title) if expanded is None else QWidget()
         form = QFormLayout(group)
         form.setContentsMargins(6, 6, 6, 6)  # narrow side panel: every pixel of width counts
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # labels go above fields when narrow
@@ -115,10 +131,15 @@ class ConfigForm(QWidget):
                 form.addRow(label, widget)
             else:
                 form.addRow(widget)
+        if expanded is not None:
+            group = CollapsibleSection(title, group, expanded)
+            group.setObjectName(f"{title.split()[0].lower()}Section")
+            self._sections[title] = group
         self._layout.addWidget(group)
 
     def _build(self) -> None:
         self._locked: list[QWidget] = []  # every control set_training_active disables
+        self._sections: dict[str, CollapsibleSection] = {}  # by title: the groups that fold away
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
 
@@ -135,16 +156,13 @@ class ConfigForm(QWidget):
             QPushButton("Tutorial preset"), "tutorialButton", "Tutorial preset", "Set up the tutorial's MLP GAN "
             "exactly: z 100-500-500-784, minimax BCE, Adam 1e-3, batch 128, 10 epochs.")
         self._tutorial.clicked.connect(lambda: self._apply_preset("tutorial"))
-        self._group("Preset", [("Preset", self._preset), ("", self._preset_text), ("", self._tutorial)])
 
-        # Right under the preset, so a problem shows without scrolling.
         self._error = QLabel()
         self._error.setObjectName("configError")
         self._error.setAccessibleName("Configuration problem")
         self._error.setWordWrap(True)
         self._error.setStyleSheet("color: #c62828;")
         self._error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._layout.addWidget(self._error)
 
         self._model = self._combo(
             "modelCombo", "Model architecture", "The networks of G and D: the tutorial's fully connected MLP, or a "
@@ -161,9 +179,6 @@ class ConfigForm(QWidget):
         self._conditional = self._control(
             QCheckBox("Conditional (choose the class\nwhen sampling)"), "conditionalCheck", "Conditional",
             "Tell G and D the class of each image, so you can ask G for a chosen class later.")
-        self._group("Model", [("Architecture", self._model), ("Width (DCGAN)", self._width),
-                              ("Hidden units (MLP)", self._hidden), ("Latent size z", self._z_dim),
-                              ("", self._conditional)])
 
         self._size = self._spin(
             "sizeSpin", "Image size", "Side of the square images the model sees, in pixels; images are resized "
@@ -172,7 +187,6 @@ class ConfigForm(QWidget):
         self._channels = self._combo(
             "channelsCombo", "Colour", "Grayscale (1 channel) or colour (3 channels, RGB); every image is "
             "converted to this on load.", {1: "Grayscale", 3: "RGB colour"})
-        self._group("Images", [("Size", self._size), ("Colour", self._channels)])
 
         self._loss = self._combo(
             "lossCombo", "Loss", "What D and G try to optimise. Non-saturating BCE is a safe start; WGAN-GP is "
@@ -192,8 +206,6 @@ class ConfigForm(QWidget):
             "emaSpin", "EMA of G", "Keep a slowly-moving average of G's weights for sampling: smoother samples, "
             "same training. 0.999 is typical; off samples the plain G.", _EMA_LADDER, 0.0, 0.99999, gap=0.9)
         self._ema.setSpecialValueText("off")
-        self._group("Loss", [("Loss", self._loss), ("Schedule", self._schedule), ("D steps", self._d_steps),
-                             ("Label smoothing", self._smoothing), ("EMA of G", self._ema)])
 
         self._epochs = self._spin("epochsSpin", "Epochs", "Passes over the whole data set.", 1, 100_000)
         self._epochs.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
@@ -218,9 +230,6 @@ class ConfigForm(QWidget):
         self._seed = self._spin(
             "seedSpin", "Seed", "Seeds the weights, data order and noise: the same seed gives the same run on "
             "the CPU.", 0, 2**31 - 1)
-        self._group("Optimiser", [("Epochs", self._epochs), ("Batch size", self._batch),
-                                  ("Learning rate G", self._lr_g), ("Learning rate D", self._lr_d),
-                                  ("Adam β1", self._beta1), ("Adam β2", self._beta2), ("Seed", self._seed)])
 
         self._device = self._combo(
             "deviceCombo", "Device", "Where to train: auto picks a GPU when there is one, else the CPU.", {})
@@ -228,8 +237,7 @@ class ConfigForm(QWidget):
             "threadsSpin", "CPU threads", "Processor threads for training. Auto leaves one core free so the "
             "window stays smooth.", 0, cpu_count())
         self._threads.setSpecialValueText("auto (all but one core)")
-        self._group("Hardware", [("Device", self._device), ("CPU threads", self._threads)])
-        self._layout.addStretch(1)
+        self._lay_out()
         self._bindings = [  # (control, config section, field): read by config(), written by set_config()
             (self._size, "data", "image_size"), (self._channels, "data", "channels"),
             (self._model, "model", "arch"), (self._width, "model", "width"), (self._hidden, "model", "hidden"),
@@ -241,6 +249,24 @@ class ConfigForm(QWidget):
             (self._seed, "train", "seed"), (self._device, "train", "device"), (self._threads, "train", "threads"),
         ]
 
+    def _lay_out(self) -> None:
+        # The most-used settings first, always open; the rest in sections that fold away, so at
+        # 1280 x 800 the whole panel, data preview included, fits without scrolling.
+        self._group("Preset", [("Preset", _row(self._preset, "", self._tutorial)), ("", self._preset_text)])
+        self._layout.addWidget(self._error)  # right under the preset, so a problem shows at once
+        self._group("Training", [("Architecture", self._model), ("Loss", self._loss),
+                                 ("Epochs", _row(self._epochs, "Batch", self._batch)),
+                                 ("Learning rate", _row(self._lr_g, "D", self._lr_d, first_label="G"))])
+        self._group("Loss details", [("Schedule", _row(self._schedule, "D steps", self._d_steps)),
+                                     ("Label smoothing", self._smoothing), ("EMA of G", self._ema)], expanded=True)
+        self._group("Model details", [("Width (DCGAN)", self._width), ("Hidden units (MLP)", self._hidden),
+                                      ("Latent size z", self._z_dim), ("", self._conditional)], expanded=False)
+        self._group("Images", [("Size", self._size), ("Colour", self._channels)], expanded=False)
+        self._group("Adam and seed", [("Adam β1", self._beta1), ("Adam β2", self._beta2), ("Seed", self._seed)],
+                    expanded=False)
+        self._group("Hardware", [("Device", self._device), ("CPU threads", self._threads)], expanded=False)
+        self._layout.addStretch(1)
+
     # -- public API ------------------------------------------------------------------------------
 
     def set_config(self, config: RunConfig) -> None:
@@ -249,6 +275,14 @@ class ConfigForm(QWidget):
         self._fill(config)
         self._refresh()
         self.configChanged.emit()
+
+    def show_recipe(self, config: RunConfig) -> None:
+        """Show a run's or a preset's settings; the device and CPU threads stay this machine's."""
+        self.set_config(self.machine().apply(copy.deepcopy(config)))
+
+    def machine(self) -> Machine:
+        """The device and CPU threads chosen here: what a new run and a resume train on."""
+        return Machine.of(self.config())
 
     def config(self) -> RunConfig:
         """A new RunConfig from the fields (never raises; see validation_error)."""
@@ -282,6 +316,15 @@ class ConfigForm(QWidget):
         if self._device.currentText() != current and current:
             self._edited()
 
+    def expanded_sections(self) -> list[str]:
+        """Titles of the folding sections that are open (the window remembers them)."""
+        return [title for title, section in self._sections.items() if section.is_expanded()]
+
+    def set_expanded_sections(self, titles: list[str]) -> None:
+        """Open the sections named in ``titles`` and fold the others (unknown titles are ignored)."""
+        for title, section in self._sections.items():
+            section.set_expanded(title in titles)
+
     def set_training_active(self, active: bool) -> None:
         """Lock every field but the learning rates, which then steer the running trainer."""
         self._training = bool(active)
@@ -306,10 +349,9 @@ class ConfigForm(QWidget):
     def _apply_preset(self, name: str) -> None:
         keep = self.config()
         config = preset_config(name)
-        d, t = config.data, config.train
+        d = config.data
         d.source, d.limit, d.resample = keep.data.source, keep.data.limit, keep.data.resample  # the data widget's
-        t.device, t.threads = keep.train.device, keep.train.threads  # this machine's, not the recipe's
-        self.set_config(config)
+        self.show_recipe(config)
 
     def _edited(self, *_: Any) -> None:
         if self._updating:

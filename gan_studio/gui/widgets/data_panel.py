@@ -33,6 +33,7 @@ from .image_view import ImageView
 
 MAX_RECENT = 8
 PREVIEW_COUNT, PREVIEW_COLUMNS = 32, 8
+PREVIEW_MAX_HEIGHT = 124
 BUILTIN_TEXT = "Built-in digits (MNIST, 5,000)"
 FILE_FILTER = "Data (*.npz *.npy *idx3-ubyte *idx3-ubyte.gz train.csv);;All files (*)"
 ERROR_STYLE = "color: #c62828;"
@@ -93,7 +94,9 @@ class DataPanel(QWidget):
         self.preview = ImageView("No data")
         self.preview.setObjectName("dataPreview")
         self.preview.setMinimumHeight(100)
-        self.preview.setMaximumHeight(220)  # a 4 x 8 grid is twice as wide as tall
+        # The 4 x 8 grid of 28 px digits is 122 px tall at 1x: room for more only pushed the
+        # settings below it off a 1280 x 800 window.
+        self.preview.setMaximumHeight(PREVIEW_MAX_HEIGHT)
         self.preview.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.preview.setToolTip("Real samples from the training data, as the model will see them")
         self.preview.setAccessibleName("Preview of the training data")

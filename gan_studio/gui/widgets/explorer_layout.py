@@ -13,10 +13,12 @@ from PySide6.QtWidgets import (
 )
 
 from .bookmark_list import BookmarkList
+from .direction_files import DirectionFiles
 from .direction_sliders import SliderBank
 from .image_view import ImageView
 from .interpolation_bar import InterpolationBar
 from .neighbour_grid import NeighbourGrid
+from .projection_panel import ProjectionPanel
 
 PSI_STEPS = 100  # psi slider units per 1.0
 MAX_SEED = 2**31 - 1
@@ -106,6 +108,8 @@ def build_explorer_layout(e, placeholder: str) -> None:
     directions_layout.setContentsMargins(0, 0, 0, 0)
     directions_layout.addWidget(e.direction_bank)
     directions_layout.addWidget(e.directions_button)
+    e.direction_files = DirectionFiles()
+    directions_layout.addWidget(e.direction_files)
     directions_layout.addStretch(1)
     latent_scroll = QScrollArea()
     latent_scroll.setObjectName("latentScroll")
@@ -135,7 +139,8 @@ def build_explorer_layout(e, placeholder: str) -> None:
     e.controls = QWidget()
     controls_layout = QVBoxLayout(e.controls)
     controls_layout.setContentsMargins(0, 0, 0, 0)
-    for box in (point_box, sliders_box, bookmarks_box, interp_box):
+    e.projection = ProjectionPanel()
+    for box in (point_box, e.projection, sliders_box, bookmarks_box, interp_box):
         controls_layout.addWidget(box)
     controls_layout.addStretch(1)
     e.export_button = _button("exportButton", "Export…", "Save grids, single images, animations or the generator's weights")

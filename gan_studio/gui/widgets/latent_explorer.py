@@ -79,6 +79,11 @@ class LatentExplorer(QWidget):
         self.interpolation.frameRequested.connect(self._on_interp_frame)
         self.interpolation.playingChanged.connect(lambda playing: None if playing else self._request_point())
         self.export_button.clicked.connect(lambda: self.open_export_dialog())
+        self.projection.set_source_provider(self.export_source)
+        self.projection.projected.connect(self.go_to_point)
+        self.direction_files.set_provider(self._directions_about)
+        self.direction_files.loaded.connect(self._on_directions)
+        self.direction_files.failed.connect(self._show_error)
 
     # -- public API ------------------------------------------------------------------------------
     def set_generator_weights(self, config_json: str, image_shape, num_classes: int, weights: dict, epoch: int | None = None) -> None:
@@ -145,7 +150,8 @@ class LatentExplorer(QWidget):
         self._neighbour_timer.stop()
         if self._export_dialog is not None:
             self._export_dialog.shutdown()
-        return self.worker.shutdown()
+        projection_stopped = self.projection.shutdown()
+        return self.worker.shutdown() and projection_stopped
 
     # -- moving the point ----------------------------------------------------------------------
     def randomize(self) -> None:
@@ -296,6 +302,11 @@ class LatentExplorer(QWidget):
         self.directions_button.setEnabled(True)
         self.directions_button.setText("Recompute directions")
 
+    def _directions_about(self) -> tuple[object, dict]:
+        info = self._info or {}
+        facts = {"generator": info.get("source"), "epoch": info.get("epoch"), "class": self.current_label()}
+        return self._directions, {"z_dim": info.get("z_dim"), **facts}
+
     def _fill_classes(self) -> None:
         count = self._info["num_classes"] if self._info else 0
         names = self._class_names if len(self._class_names) == count else [str(i) for i in range(count)]
@@ -333,13 +344,17 @@ class LatentExplorer(QWidget):
         if self._info is None or z.shape != (self._info["z_dim"],):
             self._show_error(f"“{bookmark.name}” was saved for a generator with {z.size} latent dimensions")
             return
+        self.go_to_point(z, bookmark.label, bookmark.psi)
+
+    def go_to_point(self, z: np.ndarray, label: int | None = None, psi: float = 1.0) -> None:
+        """Make ``z``, drawn at ``psi`` in class ``label``, the current point (a bookmark, a projection)."""
         self.interpolation.stop()
         with QSignalBlocker(self.psi_slider):
-            self.psi_slider.setValue(round(bookmark.psi * PSI_STEPS))
+            self.psi_slider.setValue(round(psi * PSI_STEPS))
         self._update_psi_label()
-        if bookmark.label is not None and self.current_label() is not None:
+        if label is not None and self.current_label() is not None:
             with QSignalBlocker(self.class_combo):
-                self.class_combo.setCurrentIndex(bookmark.label)
+                self.class_combo.setCurrentIndex(label)
         self._set_base(z)
 
     def _bookmarks_changed(self) -> None:

@@ -132,7 +132,9 @@ class MetricsPlot(pg.PlotWidget):
         # (and wipe the curves themselves): drop that copy.
         del self.clear
         item = self.getPlotItem()
-        item.setTitle(title)
+        # The title on the left and the legend on the right of the title row, outside the data:
+        # pyqtgraph's own legend sits inside the view box, on top of the curves it names.
+        item.setTitle(title, justify="left")
         item.setLabel("bottom", "step")
         item.setLabel("left", y_label)
         item.showGrid(x=True, y=True, alpha=0.15)
@@ -140,10 +142,16 @@ class MetricsPlot(pg.PlotWidget):
         # and a redraw (~6 ms of CPU) is time the window's event loop stands still while training.
         for side in ("left", "bottom"):
             item.getAxis(side).setStyle(maxTickLevel=0)
+            # Probabilities of 0.1-0.9 read "100-900 (x0.001)" with pyqtgraph's SI prefixes.
+            item.getAxis(side).enableAutoSIPrefix(False)
         # Set on the plot item before the curves exist, so every curve inherits them.
         item.setDownsampling(auto=True, mode="peak")
         item.setClipToView(True)
-        item.addLegend(offset=(-10, 10))  # top right
+        self.legend = pg.LegendItem(colCount=max(1, len(curves)), offset=None, frame=False, labelTextSize="8pt")
+        self.legend.setParentItem(item)  # the plot item: the title row is its top 30 px
+        self.legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-4, 0))
+        self.legend.layout.setContentsMargins(0, 4, 0, 0)  # one 20 px row: it fits the 30 px title row
+        item.legend = self.legend  # item.plot(name=...) adds each curve to it
         self._series: dict[str, _Series] = {}
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._drawn: dict[str, tuple[np.ndarray, np.ndarray]] = {}

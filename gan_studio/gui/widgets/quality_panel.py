@@ -3,10 +3,12 @@
 Fed with QualityMeasured and HealthWarning events while a run trains, or with the rows of a run's
 quality.csv and health.jsonl (RunFolder.read_quality / read_health) when one is opened. On the
 built-in digits it shows FCD against its floor, precision/recall and the judge's class histogram;
-on labelled data with a judge trained for it, the same against its held-out images; on other data,
-diversity and distance to the nearest training image beside the real data's.
+on labelled data with a judge trained for it, the same against its held-out images; on unlabelled
+data with an encoder trained for it, FD against its floor, precision/recall, and diversity and
+distance to the nearest training image in its features; on other data, those two in pixels, beside
+the real data's.
 
-For labelled data without a judge it offers to train one (``set_dataset_info`` says when): the
+For data without a judge it offers to train one (``set_dataset_info`` says when): the
 button emits ``trainJudgeRequested``, and a JudgeWorker bound with ``bind_judge_worker`` reports
 progress and the result back here.
 """
@@ -35,6 +37,7 @@ from PySide6.QtWidgets import (
 from ...core.events import HealthWarning, QualityMeasured
 from ...core.formatting import format_value
 from .metrics_plot import MetricsPlot, apply_plot_style
+from .quality_texts import EMPTY_TEXT, JUDGE_DONE, JUDGE_HELP, JUDGE_OFFER, JUDGE_TRAINING, PIXEL_HELP, SSL_DONE, SSL_HELP
 
 FCD_CURVES = [("fcd", "FCD", "#1f77b4")]
 PR_CURVES = [("precision", "precision", "#2ca02c"), ("recall", "recall", "#9467bd")]
@@ -43,33 +46,6 @@ MEMORISATION_CURVES = [("memorisation", "samples", "#ff7f0e"), ("memorisation_re
 FLOOR_COLOUR = "#d62728"
 NUM_CLASSES = 10
 
-JUDGE_HELP = (
-    "<b>What do these numbers mean?</b> A small classifier (the judge: the shipped digit judge, or one "
-    "trained on your labelled data) looks at 1,000 samples. "
-    "<b>FCD</b> is the distance between how it sees them and how it sees real held-out images: "
-    "lower is better, and the dashed <b>floor</b> is what real images score against other real images. "
-    "<b>Precision</b>: the share of samples that look like some real image (quality). <b>Recall</b>: the "
-    "share of real images that some sample resembles (variety). <b>Modes covered</b>: how many of the "
-    "classes appear in at least 2 % of the samples; a collapsed generator draws only a few. "
-    "<b>Confidence</b>: how sure the judge is of its reading (low for scribbles)."
-)
-PIXEL_HELP = (
-    "<b>What do these numbers mean?</b> No judge knows this data (the shipped one knows the built-in "
-    "digits; labelled data can have its own), so the samples are compared pixel by pixel. <b>Diversity</b> is how different the samples are from each "
-    "other: it should come close to the real data's; a drop means the generator collapses onto a few "
-    "outputs. <b>Nearest train</b> is the typical distance of a sample to its closest training image: far "
-    "below the real data's value means the generator copies training images."
-)
-EMPTY_TEXT = "No quality measurements yet: they come after epochs (every few epochs, and always after the last)."
-JUDGE_OFFER = (
-    "No judge knows this labelled data yet ({summary}). Train one (about a minute) and runs on it get FCD, "
-    "precision, recall, classes covered and a best checkpoint, as the built-in digits do."
-)
-JUDGE_TRAINING = "Training a judge for {summary}…"
-JUDGE_DONE = (
-    "Judge trained for {summary}: {accuracy:.1%} accuracy on {heldout} held-out images. "
-    "Runs on this data started from now on are scored with it."
-)
 JUDGE_ERROR_STYLE = "color: #c62828;"
 _META = ("epoch", "step", "seconds", "class_histogram")
 
@@ -89,7 +65,7 @@ class QualityPanel(QWidget):
         self._floor_x: list[float] = []
         self._floor_y: list[float] = []
         self._num_classes = NUM_CLASSES
-        self._dataset_info: tuple[bool, bool, str] = (False, True, "")  # labelled, has_judge, summary
+        self._dataset_info: tuple[bool, bool, str] = (False, True, "")  # trainable, has_judge, summary
         self._judge_training = False
         self._done_summary = ""  # the data of the judge just trained, while its accuracy shows
 
@@ -259,9 +235,9 @@ class QualityPanel(QWidget):
         worker.cancelled.connect(self.judge_cancelled)
         self.cancelJudgeRequested.connect(worker.cancel)
 
-    def set_dataset_info(self, labelled: bool, has_judge: bool, summary: str) -> None:
-        """The current data: the judge row shows when it is labelled and no judge knows it yet."""
-        self._dataset_info = (bool(labelled), bool(has_judge), summary)
+    def set_dataset_info(self, trainable: bool, has_judge: bool, summary: str) -> None:
+        """The current data: the judge row shows when a judge could be trained and none knows it yet."""
+        self._dataset_info = (bool(trainable), bool(has_judge), summary)
         if not self._judge_training:  # a training in flight keeps its row until it ends
             self._show_judge_offer()
 
@@ -276,7 +252,10 @@ class QualityPanel(QWidget):
         trained = str(result.get("summary", summary))
         self._dataset_info = (labelled, has_judge or trained == summary, summary)
         self._done_summary = trained
-        text = JUDGE_DONE.format(summary=trained, accuracy=float(result["accuracy"]), heldout=result.get("heldout", "?"))
+        if result.get("num_classes"):
+            text = JUDGE_DONE.format(summary=trained, accuracy=float(result["accuracy"]), heldout=result.get("heldout", "?"))
+        else:  # an encoder of unlabelled data: no accuracy to show, its own line
+            text = SSL_DONE.format(summary=trained, message=result.get("message", "a judge without labels"))
         self._set_judge_row(text, False, False)
 
     def judge_failed(self, message: str) -> None:
@@ -301,7 +280,8 @@ class QualityPanel(QWidget):
         labelled, has_judge, summary = self._dataset_info
         if labelled and not has_judge:
             self._done_summary = ""
-            self._set_judge_row(JUDGE_OFFER.format(summary=summary), True, False)
+            classes = "" if "unlabelled" in summary else ", classes covered"
+            self._set_judge_row(JUDGE_OFFER.format(summary=summary, classes=classes), True, False)
         elif summary != self._done_summary:  # the accuracy of a judge just trained stays until the data changes
             self.judge_row.hide()
 
@@ -333,7 +313,7 @@ class QualityPanel(QWidget):
         judge = "fcd" in metrics
         if self._judge is None:
             self._judge = judge
-            self._show_mode(judge)
+            self._show_mode(judge, "modes_covered" in metrics or not judge)
         x = np.array([epoch], dtype=np.int64)
         columns = {k: np.array([v], dtype=np.float64) for k, v in metrics.items()}
         for plot in self._plots():
@@ -346,7 +326,12 @@ class QualityPanel(QWidget):
         if histogram:
             self._set_class_count(len(histogram))
             self._bars.setOpts(height=np.asarray(histogram, dtype=np.float64))
-        if judge:
+        if judge and "modes_covered" not in metrics:  # an encoder's row: no classes
+            text = f"Epoch {epoch}: FD {_fmt(metrics.get('fcd'), '{:.2f}')} (floor {_fmt(floor, '{:.2f}')})"
+            text += f", precision {_fmt(metrics.get('precision'), '{:.2f}')}, recall {_fmt(metrics.get('recall'), '{:.2f}')}"
+            text += f", nearest training image {_fmt(metrics.get('memorisation'), '{:.2f}')} (real {_fmt(metrics.get('memorisation_real'), '{:.2f}')})"
+            self.summary.setText(text + (" — the best so far, kept as checkpoints/best.pt" if is_best else ""))
+        elif judge:
             modes, confidence = metrics.get("modes_covered", math.nan), metrics.get("mean_confidence", math.nan)
             self.modes_label.setText(f"Modes covered {_fmt(modes, '{:.0f}')}/{self._num_classes} · mean confidence {_fmt(confidence, '{:.2f}')}")
             text = f"Epoch {epoch}: FCD {_fmt(metrics.get('fcd'), '{:.2f}')} (floor {_fmt(floor, '{:.2f}')})"
@@ -371,12 +356,17 @@ class QualityPanel(QWidget):
         self.histogram.getPlotItem().setLabel("bottom", "digit" if digits else "class")
         self.histogram.getPlotItem().setTitle("Digits the judge sees" if digits else "Classes the judge sees")
 
-    def _show_mode(self, judge: bool) -> None:
-        for widget in (self.fcd_plot, self.pr_plot, self.histogram, self.modes_label):
+    def _show_mode(self, judge: bool, classes: bool = True) -> None:
+        """``judge``: a judge's distance and precision/recall; ``classes``: a classifier's histogram
+        (else diversity and nearest-train curves: pixels without a judge, features with an encoder)."""
+        for widget in (self.fcd_plot, self.pr_plot):
             widget.setVisible(judge)
+        for widget in (self.histogram, self.modes_label):
+            widget.setVisible(judge and classes)
         for widget in (self.diversity_plot, self.memorisation_plot):
-            widget.setVisible(not judge)
-        self.help.setText(JUDGE_HELP if judge else PIXEL_HELP)
+            widget.setVisible(not judge or not classes)
+        self.fcd_plot.getPlotItem().setTitle("Distance to real images (FD)" if judge and not classes else "Distance to real digits (FCD)")
+        self.help.setText(PIXEL_HELP if not judge else JUDGE_HELP if classes else SSL_HELP)
 
     def _add_warning(self, kind: str, step: int, title: str, message: str, suggestion: str) -> None:
         pixmap = QStyle.StandardPixmap.SP_MessageBoxCritical if kind == "diverged" else QStyle.StandardPixmap.SP_MessageBoxWarning

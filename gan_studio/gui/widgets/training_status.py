@@ -56,8 +56,12 @@ class TrainingStatus(QWidget):
             bar.setValue(0)
             bar.setFormat("")
 
-    def set_state(self, text: str) -> None:
+    def set_state(self, text: str, active: bool = True) -> None:
+        """The state's word; while no run is ``active`` the speed and the ETA (stale once a run
+        ends: "ETA 00:00") make room for the status bar's message, such as the run's summary."""
         self.state_label.setText(text)
+        self.speed_label.setVisible(active)
+        self.eta_label.setVisible(active)
 
     def set_device(self, text: str) -> None:
         self.device_label.setText(text)

@@ -1,13 +1,14 @@
-"""Trains a judge for the user's labelled data off the GUI thread, and says whether one exists.
+"""Trains a judge for the user's data off the GUI thread, and says whether one exists.
 
 Two kinds of job (jobs.py), neither touching a widget:
 
-- ``inspect(dataset)``: is the data labelled, and is a judge saved for it? That needs the
+- ``inspect(dataset)``: can a judge be trained for it, and is one saved for it? That needs the
   dataset's fingerprint, a hash of every pixel (~0.1 s per 50 MB), so it is not computed on the
   GUI thread. The newest request wins.
-- ``train(dataset, threads)``: ``core.judge_training.train_judge`` (torch is imported in the
-  job's thread, never on the GUI thread), with progress, cooperative cancel and a plain-dict
-  result; one at a time.
+- ``train(dataset, threads)``: ``core.quality.judges.train_judge_for`` (a classifier for
+  labelled data, a contrastive encoder for unlabelled data; torch is imported in the job's
+  thread, never on the GUI thread), with progress, cooperative cancel and a plain-dict result;
+  one at a time.
 
 ``shutdown`` cancels and joins every job.
 """
@@ -28,7 +29,7 @@ THREAD_PREFIX = "judge-worker"  # thread names start with this (tests look for t
 
 
 def judge_info(dataset: Any, root: Path | None = None) -> tuple[bool, bool, str]:
-    """(a judge could be trained for it (labelled), has a judge, summary) of an ImageDataset.
+    """(a judge could be trained for it, has a judge, summary) of an ImageDataset.
     May hash the data: call it off the GUI thread."""
     choice = choose_judge(dataset.report.source, dataset, root=root)
     return choice.trainable, choice.scores, dataset.summary()
@@ -41,17 +42,18 @@ def _inspect(dataset: Any, root: Path | None, task: TaskState) -> tuple[bool, bo
 def _train(dataset: Any, epochs: int | None, threads: int, root: Path | None, task: TaskState) -> dict:
     """The call into the core, in the job's thread; the judge comes back as plain values."""
     from ...core.device import configure_cpu_threads
-    from ...core.quality.judge_training import train_judge  # torch: imported here, never on the GUI thread
+    from ...core.quality.judges import train_judge_for  # torch: imported in this thread, never on the GUI thread
 
     configure_cpu_threads(threads)
-    judge = train_judge(dataset, epochs, task, root=root)
+    judge = train_judge_for(dataset, epochs, task, root=root)
     return {
-        "accuracy": float(judge.accuracy),
+        "kind": judge.kind,
+        "accuracy": float(getattr(judge, "accuracy", float("nan"))),  # a classifier's; NaN for an encoder
         "path": str(judge.path),
         "fingerprint": judge.fingerprint,
-        "epochs": int(judge.epochs),
         "heldout": int(judge.info.get("heldout_count", 0)),
         "num_classes": int(judge.num_classes),
+        "message": judge.summary(),
         "summary": dataset.summary(),
     }
 
@@ -59,9 +61,9 @@ def _train(dataset: Any, epochs: int | None, threads: int, root: Path | None, ta
 class JudgeWorker(QObject):
     """Background judge training (one at a time) and judge look-ups (newest wins)."""
 
-    inspected = Signal(bool, bool, str)  # labelled, has_judge, summary: the newest inspected dataset
+    inspected = Signal(bool, bool, str)  # trainable, has_judge, summary: the newest inspected dataset
     progress = Signal(int, int)  # batches done, total
-    finished = Signal(object)  # dict: accuracy, path, fingerprint, epochs, heldout, num_classes, summary
+    finished = Signal(object)  # dict: kind, accuracy, path, fingerprint, heldout, num_classes, message, summary
     failed = Signal(str)  # one sentence
     cancelled = Signal()
 

@@ -45,6 +45,20 @@ def _default_backend() -> Any:
     return SimpleNamespace(GeneratorSnapshot=latent.GeneratorSnapshot, principal_directions=directions.principal_directions)
 
 
+def snapshot_of(source: tuple[str, Any]):
+    """A GeneratorSnapshot of what the explorer shows: ("path", Path) or ("weights", (config_json,
+    shape, classes, weights, epoch)). Imports torch: call it only in a job's thread."""
+    from ...core.latent.snapshot import GeneratorSnapshot
+
+    kind, payload = source
+    if kind == "path":
+        return GeneratorSnapshot.open(payload)
+    from ...core.config import RunConfig
+
+    config_json, image_shape, num_classes, weights, epoch = payload
+    return GeneratorSnapshot.from_weights(RunConfig.from_json(config_json), image_shape, num_classes, weights, epoch=epoch)
+
+
 class RenderWorker(QObject):
     """Owns a render thread and the generator snapshot that lives in it."""
 

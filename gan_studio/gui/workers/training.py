@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from ...core.config import RunConfig
+from ...core.config import Machine, RunConfig
 from ...core.jobs import TaskState
 from ...core.train.commands import TrainerCommands
 from ...core.events import (
@@ -116,13 +116,14 @@ class TrainingController(QObject):
 
         self._start(make, Path(run_dir))
 
-    def start_resume(self, run_dir: Path, extra_epochs: int | None = None) -> None:
+    def start_resume(self, run_dir: Path, extra_epochs: int | None = None, machine: Machine | None = None) -> None:
+        """Continue ``run_dir`` on ``machine`` (the form's device and threads), not the run's own."""
         commands = self._fresh_commands()
 
         def make():
             from ...core.train.trainer import Trainer
 
-            return Trainer.resume(run_dir, extra_epochs=extra_epochs, commands=commands)
+            return Trainer.resume(run_dir, extra_epochs=extra_epochs, commands=commands, machine=machine)
 
         self._start(make, Path(run_dir))
 
