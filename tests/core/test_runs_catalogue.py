@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import time
 
@@ -14,6 +13,7 @@ from gan_studio.cli.main import main
 from gan_studio.core.errors import RunFolderError
 from gan_studio.core.runs.catalogue import ACTIVE_WINDOW_S, find_run_folders, last_step, rename_run, scan, summarise
 from gan_studio.core.runs.folder import RunFolder
+from gan_studio.core.runs.lock import hold_run
 
 from .tiny_runs import train_tiny_run
 
@@ -57,13 +57,18 @@ def test_status_follows_the_recorded_end_and_recent_writes(runs_folder, tmp_path
     run.record_end("diverged", 1, 4)
     summary = summarise(run_path, now=LATER)
     assert (summary.status, summary.status_text) == ("stopped", "stopped (diverged)")
-    # No end recorded (a process still training, or killed): recent writes mean training.
+    with hold_run(run_path):  # a process holds the run's lock: training (or paused), whatever was recorded
+        assert summarise(run_path, now=LATER).status == "training"
+    # No end recorded and no holder: killed (or made before ends were recorded).
     run.info.pop("ended")
     run.save_info()
-    assert summarise(run_path).status == "training"
-    assert summarise(run_path, now=time.time() + 2 * ACTIVE_WINDOW_S).status == "finished"  # all epochs ran
+    assert summarise(run_path).status == "finished"  # all its epochs ran
     run.update_info(config={**run.info["config"], "train": {**run.info["config"]["train"], "epochs": 5}})
-    assert summarise(run_path, now=time.time() + 2 * ACTIVE_WINDOW_S).status == "stopped"  # killed mid-way
+    assert summarise(run_path).status == "stopped"  # killed mid-way
+    # A run written by a version without the lock: recent writes mean training.
+    (run_path / ".lock").unlink()
+    assert summarise(run_path).status == "training"
+    assert summarise(run_path, now=time.time() + 2 * ACTIVE_WINDOW_S).status == "stopped"
 
 
 def test_a_run_being_written_is_read_without_its_torn_rows(runs_folder, tmp_path):
@@ -104,11 +109,7 @@ def test_rename_keeps_the_run_and_refuses_in_one_sentence(runs_folder, tmp_path)
     for name, words in (("beta", "already exists"), ("a/b", "without slashes"), ("", "without slashes")):
         with pytest.raises(RunFolderError, match=words):
             rename_run(renamed, name, now=LATER)
-    os.utime(renamed / "metrics.csv")  # written just now, no end recorded: being trained
-    run = RunFolder.open(renamed)
-    run.info.pop("ended")
-    run.save_info()
-    with pytest.raises(RunFolderError, match="being trained"):
+    with hold_run(renamed), pytest.raises(RunFolderError, match="being trained"):
         rename_run(renamed, "delta")
 
 
