@@ -11,7 +11,7 @@ import pytest
 
 from gan_studio.cli.main import main
 from gan_studio.core.errors import RunFolderError
-from gan_studio.core.runs.catalogue import ACTIVE_WINDOW_S, find_run_folders, last_step, rename_run, scan, summarise
+from gan_studio.core.runs.catalogue import ACTIVE_WINDOW_S, best_score, find_run_folders, last_step, rename_run, scan, summarise
 from gan_studio.core.runs.folder import RunFolder
 from gan_studio.core.runs.lock import hold_run
 
@@ -131,3 +131,12 @@ def test_runs_prints_a_table(runs_folder, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[:3] == ["name", "preset", "data"]
     assert lines[1].startswith("alpha") and "2/2" in lines[1] and "FCD" in lines[1] and lines[1].endswith("finished")
+
+
+def test_the_score_is_an_fcd_with_classes_and_an_fd_without():
+    classifier = [{"epoch": 1.0, "fcd": 30.0, "modes_covered": 9.0}, {"epoch": 2.0, "fcd": 20.0, "modes_covered": 10.0}]
+    encoder = [{"epoch": 1.0, "fcd": 5.0, "diversity": 1.0}, {"epoch": 2.0, "fcd": 7.0, "diversity": 1.0}]
+    assert best_score(classifier) == ("FCD", 20.0, 2)
+    assert best_score(encoder) == ("FD", 5.0, 1)
+    name, value, epoch = best_score([{"epoch": 1.0, "diversity": 0.5}])  # pixel metrics only: no score
+    assert (name, epoch) == ("", 0) and math.isnan(value)

@@ -35,9 +35,6 @@ from .lock import LOCK_NAME, run_writer
 # end seen here (a DCGAN-64 grid, checkpoint and quality evaluation on 2 CPU cores) took ~15 s.
 ACTIVE_WINDOW_S = 60.0
 STATUSES = ("training", "finished", "stopped")
-# The quality score of the table's "best" column, by quality.csv column: the judge's FCD, else a
-# Fréchet distance of another feature extractor (data without labels), lower is better for both.
-SCORES = (("fcd", "FCD"), ("fd", "FD"))
 SCAN_DEPTH = 2  # runs are looked for in the folder, its sub-folders and theirs
 _TAIL_BYTES = 4096  # the end of metrics.csv read for its last step: a row is ~100 bytes
 
@@ -178,14 +175,23 @@ def _status(path: Path, ended: str, changed: float, done: int, planned: int, now
     return "finished" if done >= planned else "stopped"  # killed, or made before ends were recorded
 
 
+def scored_rows(quality: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """(score name, the quality.csv rows with a score). quality.csv's "fcd" is the Fréchet distance
+    in the judge's features: a classifier's FCD (its rows count classes covered), else an
+    encoder's FD (data without labels); ("", []) for a run never scored so."""
+    rows = [row for row in quality if math.isfinite(row.get("fcd", math.nan)) and math.isfinite(row.get("epoch", math.nan))]
+    if not rows:
+        return "", []
+    return ("FCD" if "modes_covered" in rows[-1] else "FD"), rows
+
+
 def best_score(quality: list[dict[str, Any]]) -> tuple[str, float, int]:
     """(score name, lowest value, its epoch) over quality.csv's rows; ("", NaN, 0) unscored."""
-    for column, name in SCORES:
-        rows = [row for row in quality if math.isfinite(row.get(column, math.nan))]
-        if rows:
-            best = min(rows, key=lambda row: row[column])
-            return name, float(best[column]), int(best.get("epoch", 0))
-    return "", math.nan, 0
+    name, rows = scored_rows(quality)
+    if not rows:
+        return "", math.nan, 0
+    best = min(rows, key=lambda row: row["fcd"])
+    return name, float(best["fcd"]), int(best["epoch"])
 
 
 def last_step(metrics_path: Path) -> int | None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import GanStudioError
 from ..jobs import NO_TASK, TaskState
-from .catalogue import SCORES
+from .catalogue import scored_rows
 from .folder import RunFolder
 
 MIN_RUNS, MAX_RUNS = 2, 6
@@ -98,14 +98,9 @@ def load_run_curves(run: RunFolder, colour: str) -> RunCurves:
     per_epoch_steps, per_epoch_images, batch = _epoch_size(run)
     x_steps, values = bin_columns(steps, {column: metrics.get(column, np.full(steps.shape, np.nan)) for column, _ in CURVES})
     quality = run.read_quality()
-    score_name, q_epoch, q_values = "", np.empty(0), np.empty(0)
-    for column, name in SCORES:
-        rows = [row for row in quality if np.isfinite(row.get(column, np.nan)) and np.isfinite(row.get("epoch", np.nan))]
-        if rows:
-            score_name = name
-            q_epoch = np.array([row["epoch"] for row in rows], dtype=np.float64)
-            q_values = np.array([row[column] for row in rows], dtype=np.float64)
-            break
+    score_name, rows = scored_rows(quality)
+    q_epoch = np.array([row["epoch"] for row in rows], dtype=np.float64)
+    q_values = np.array([row["fcd"] for row in rows], dtype=np.float64)
     parent = run.info.get("parent")
     return RunCurves(
         path=run.path,
