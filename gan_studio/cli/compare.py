@@ -12,6 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ..core.errors import GanStudioError
 from ..core.runs.compare import ALIGNMENTS, MAX_RUNS, MIN_RUNS
 
 
@@ -30,11 +31,10 @@ def add_compare_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from ..core.export.common import check_writable
     from ..core.runs.compare import load_comparison
     from ..core.runs.compare_picture import save_comparison
 
-    check_writable(args.out, args.force)
+    _check_writable(args.out, args.force)
     comparison = load_comparison(args.runs)
     shown = comparison.grid_epoch(args.epoch)
     save_comparison(comparison, args.out, args.align, args.epoch)
@@ -43,3 +43,14 @@ def run_compare(args: argparse.Namespace) -> int:
         note = f" (not every run has a grid of epoch {args.epoch}; showing {shown if shown is not None else 'each run’s latest'})"
     print(f"wrote {args.out}: {len(comparison.runs)} runs, {len(comparison.diff)} config differences{note}")
     return 0
+
+
+def _check_writable(path: Path, force: bool) -> None:
+    """export's rule (nothing overwritten without --force), said before any run is read; not
+    export's own check, whose package imports torch (~2 s more for a picture that needs none)."""
+    if path.is_dir():
+        raise GanStudioError(f"{path} is a folder; name a file to write")
+    if path.exists() and not force:
+        raise GanStudioError(f"{path} already exists; use --force to overwrite")
+    if not path.parent.is_dir():
+        raise GanStudioError(f"cannot write {path.name}: folder {path.parent} does not exist")

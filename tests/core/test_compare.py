@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -99,3 +102,15 @@ def test_binning_averages_finite_values():
 def test_nice_ticks_are_round():
     assert nice_ticks(0.0, 1.0) == pytest.approx([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
     assert nice_ticks(3.0, 3.0) == [3.0]
+
+
+def test_runs_and_compare_load_neither_torch_nor_qt(two_runs, tmp_path):
+    code = (
+        "import sys; from gan_studio.cli.main import main; "
+        f"assert main(['compare', *{list(map(str, two_runs))!r}, '--out', {str(tmp_path / 'c.png')!r}]) == 0; "
+        f"assert main(['runs', {str(two_runs[0].parent)!r}, '--json']) == 0; "
+        "loaded = [m for m in sys.modules if m.split('.')[0] in ('torch', 'PySide6', 'pyqtgraph')]; "
+        "assert not loaded, loaded"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr

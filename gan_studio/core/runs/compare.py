@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import GanStudioError
+from ..config import RunConfig
+from ..errors import ConfigError, GanStudioError
 from ..jobs import NO_TASK, TaskState
 from .catalogue import scored_rows
 from .folder import RunFolder
@@ -160,7 +161,11 @@ def bin_columns(steps: np.ndarray, columns: dict[str, np.ndarray], max_points: i
 
 
 def _comparable(run: RunCurves) -> dict[str, Any]:
-    values = _flatten(run.config)
+    try:  # a run made by an earlier version lacks the newer keys: it ran with their defaults
+        config = RunConfig.from_dict(run.config).to_dict()
+    except ConfigError:
+        config = run.config
+    values = _flatten(config)
     values["parent"] = run.parent or "—"
     return values
 

@@ -99,7 +99,8 @@ def _norm(config: RunConfig) -> str:
 def _differences(parent: Parent, config: RunConfig, shape: tuple[int, ...], classes: int) -> list[str]:
     theirs, ours = parent.config.model, config.model
     pairs = [("model.arch", theirs.arch, ours.arch), ("model.z_dim", theirs.z_dim, ours.z_dim),
-             ("model.conditional", theirs.conditional, ours.conditional)]
+             ("model.conditional", theirs.conditional, ours.conditional),
+             ("model.spectral_norm", theirs.spectral_norm, ours.spectral_norm)]
     if theirs.arch == ours.arch == "mlp":
         pairs.append(("model.hidden", theirs.hidden, ours.hidden))
     if theirs.arch == ours.arch == "dcgan":
