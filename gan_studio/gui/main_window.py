@@ -78,7 +78,6 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.explorer, "Explore")
         self.runs = RunsPanel(self.settings.runs_dir(), self.settings.run_folders())
         self.tabs.addTab(self.runs, "Runs")
-        self.setCentralWidget(self.tabs)
         self.banner = RunSummaryBanner()  # the end of a run: where it is, its best, what next
         self.setCentralWidget(self.banner.above(self.tabs))
 
