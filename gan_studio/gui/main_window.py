@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self._total_epochs = 0
         self._close_when_stopped = False
         self._finished: Finished | None = None  # the run just ended, summed up once its folder is read
+        self._init_from: InitFrom | None = None  # the next new run starts from this run's weights
 
         self.page = TrainingPage()
         self.tabs = QTabWidget()
