@@ -19,6 +19,7 @@ from ..bench.command import add_bench_parser, run_bench
 from .evaluate import add_evaluate_parser, run_evaluate
 from .export import add_export_parser, run_export
 from .judge import add_judge_parser, run_judge
+from .playground import add_playground_parser, run_playground
 from .project import add_project_parser, run_project
 from .distributed import add_nproc_argument, launch_local, launched_by_torchrun, run_rank
 from .training import drive_training
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_judge_parser(commands)
     add_project_parser(commands)
     add_bench_parser(commands)
+    add_playground_parser(commands)
     commands.add_parser("presets", help="list the presets")
     return parser
 
@@ -195,7 +197,8 @@ def open_window(self_test: bool) -> int:
 
 
 COMMANDS = {"train": cmd_train, "resume": cmd_resume, "sample": cmd_sample, "export": run_export, "evaluate": run_evaluate,
-            "judge": run_judge, "project": run_project, "presets": cmd_presets, "bench": run_bench}
+            "judge": run_judge, "project": run_project, "presets": cmd_presets, "bench": run_bench,
+            "playground": run_playground}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,6 +28,7 @@ from .workers.run_watcher import RunHistory, RunWatcher
 from .settings import AppSettings
 from .workers.training import TrainingController, TrainingState
 from .widgets.latent_explorer import LatentExplorer
+from .widgets.playground_tab import PlaygroundTab
 from .widgets.quality_panel import QualityPanel
 from .widgets.run_summary_banner import RunSummary, RunSummaryBanner
 from .widgets.setup_panel import SetupPanel
@@ -73,6 +74,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.quality, "Quality")
         self.explorer = LatentExplorer()
         self.tabs.addTab(self.explorer, "Explore")
+        self.playground = PlaygroundTab(self.settings.runs_dir())
+        self.tabs.addTab(self.playground, "Playground")
         self.banner = RunSummaryBanner()  # the end of a run: where it is, its best, what next
         self.setCentralWidget(self.banner.above(self.tabs))
 
@@ -118,6 +121,12 @@ class MainWindow(QMainWindow):
         c.failed.connect(self._on_failed)
         self.form.configChanged.connect(self._on_config_changed)
         self.form.learningRatesEdited.connect(c.set_learning_rates)
+        steps = self.page.step_controls  # D step, G step, both, slow motion, live loss and D steps
+        steps.stepRequested.connect(c.step)
+        steps.speedChanged.connect(c.set_speed)
+        steps.settingsEdited.connect(c.edit_settings)
+        c.runStarted.connect(lambda e: steps.show_run_config(e.config_json))
+        c.samplesRefreshed.connect(lambda e: self.page.show_step_grid(e.global_step, e.grid))
         self.data_panel.datasetFailed.connect(lambda message: self.statusBar().showMessage(message, 8000))
         self.watcher.historyLoaded.connect(self._show_history)
         self.watcher.metricsAppended.connect(self._on_watched_metrics)
@@ -256,6 +265,7 @@ class MainWindow(QMainWindow):
         a.open_run.setEnabled(c.allows("open"))
         a.new_run.setEnabled(c.allows("open"))
         self.form.set_training_active(state.busy)
+        self.page.step_controls.set_active(c.allows("steer"))
         self.data_panel.set_enabled_for_training(not state.busy)
         self.status.set_state(STATE_TEXT[state], state.busy)
 
@@ -399,3 +409,4 @@ class MainWindow(QMainWindow):
         self.devices.shutdown()
         self.judge_worker.shutdown()
         self.launcher.shutdown()  # a run on GPUs stops, and rank 0 saves
+        self.playground.shutdown()

@@ -281,6 +281,15 @@ def _number(text: str | None) -> float:
 CHECKPOINT_CHOICES = ("auto", "last", "best")
 
 
+def run_class_names(path: Path) -> list[str]:
+    """The class names a run folder's run.json records ([] when there are none or it cannot be read)."""
+    try:
+        names = RunFolder.open(path).info.get("dataset", {}).get("class_names") or []
+    except (GanStudioError, OSError):
+        return []
+    return [str(n) for n in names] if isinstance(names, list) else []
+
+
 def resolve_checkpoint(source: Path, which: str = "auto") -> Path:
     """The checkpoint a source means: a run folder gives best.pt if present (auto), else last.pt.
 

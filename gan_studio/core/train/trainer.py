@@ -49,6 +49,7 @@ from .commands import Command, TrainerCommands
 from ..observers import EpochDone, Observer
 from .opening import OpenedRun, open_new_run, open_run_to_resume, record_session, run_started
 from .session import TrainingSession
+from .stepping import SteppingPhases
 
 EVENTS_PER_SECOND = 10  # StepMetrics cadence: smooth curves, negligible cost
 
@@ -80,7 +81,7 @@ class _LoopState:
     epoch_values: list[np.ndarray] = field(default_factory=list)  # the epoch's metrics, for its means
 
 
-class Trainer:
+class Trainer(SteppingPhases):
     """Trains one run folder. Build with :meth:`new` or :meth:`resume`, then iterate :meth:`events`.
 
     ``observers`` watch the run beside the built-in quality and health monitors (observers.py);
@@ -221,7 +222,7 @@ class Trainer:
         position = (session.global_step, session.step_in_epoch)
         advice = None
         try:
-            loop.pending.append(session.step(real, labels))
+            loop.pending.append(session.step(real, labels, only=self._single))
         except Exception as error:  # noqa: BLE001 - only out-of-memory is handled here
             if not is_out_of_memory(error):
                 raise
@@ -230,6 +231,7 @@ class Trainer:
             yield from self._out_of_memory(advice, position)
             return True
         loop.images_since_report += real.shape[0]
+        yield from self._after_step()
         # The session has the last word: the ranks of a distributed run report at the same step.
         if session.report_due(time.perf_counter() - loop.last_report >= loop.report_every_s):
             return (yield from self._report())
@@ -278,6 +280,8 @@ class Trainer:
             yield from self._apply(command)
             if command.name == "pause" and not self.commands.stop_requested:
                 yield from self._pause()
+        if self._pause_after and self._single is None and not self.commands.stop_requested:
+            yield from self._pause()  # a single step is done: paused again, as before it
         if self.commands.stop_requested:
             yield from self._stop()
             return True
@@ -290,19 +294,24 @@ class Trainer:
         elif command.name == "lr":
             lr_g, lr_d = self._session.set_learning_rates(command.lr_g, command.lr_d)
             yield from self._emit(LearningRatesChanged(lr_g, lr_d))
+        else:
+            yield from self._apply_stepping(command)
 
     def _pause(self) -> Iterator[Event]:
         """Blocks until resumed or stopped; checkpoints and learning rates still work meanwhile."""
+        self._pause_after = False
         yield from self._report_metrics()
         self._clock.pause()
         yield from self._emit(Paused(self._session.global_step))
         command = self.commands.wait()
         while command.name not in ("resume", "stop") and not self.commands.stop_requested:
             yield from self._apply(command)
+            if self._single is not None:  # a single step: taken on the next batch, then paused again
+                break
             command = self.commands.wait()
         self._clock.start()
         self._loop.last_report = time.perf_counter()
-        if not self.commands.stop_requested:
+        if not self.commands.stop_requested and self._single is None:
             yield from self._emit(Resumed(self._session.global_step))
 
     def _stop(self) -> Iterator[Event]:
