@@ -62,7 +62,7 @@ class MainWindow(QMainWindow):
         self.controller = TrainingController(self)
         self.watcher = RunWatcher(self)
         self.devices = DeviceProbe(self)
-        self.judge_worker = JudgeWorker(self)  # trains a judge for the user's labelled data
+        self.judge_worker = JudgeWorker(self)  # trains a judge for the user's data (a classifier, or an encoder without labels)
         self.opened_run: RunHistory | None = None  # a run opened from disk (resumable)
         self._run_started: RunStarted | None = None  # the run being trained, for the explorer
         self._total_epochs = 0
