@@ -9,7 +9,8 @@
 5. start-up: startup.py, launching the application;
 6. memory: engine.py and window.py read /proc (memory.py);
 7. roofline: roofline.py, sampled between the engine rounds;
-8. the cache of decoded image folders: cache.py, a folder of PNGs loaded three ways.
+8. the cache of decoded image folders: cache.py, a folder of PNGs loaded three ways;
+9. the Playground tab playing: frames painted a second and stalls, playground_frames.py, in a child process.
 
 Every comparison alternates its two sides round by round (ABBA) and reports the median of the
 per-round ratios: on a shared machine the absolute figures move with the load, the ratios much
@@ -45,13 +46,14 @@ class Profile:
     matmul_n: int
     hypotheses: bool = False  # re-measure the measured speed-up hypotheses (about a minute)
     cache_images: int = 20_000  # PNGs of 64 px in the image-cache benchmark (about 30 s)
+    playground_seconds: float = 10.0  # the Playground tab playing the ring, measured
 
 
 PROFILES = {
     "full": Profile(8, 2, 8, 1, 1280, 0, 7, 2, 300, 5, 2048, hypotheses=True),
     "quick": Profile(5, 1, 4, 1, 640, 0, 3, 2, 150, 3, 2048),
     # CI: every figure is produced, none is worth reading.
-    "smoke": Profile(1, 1, 1, 1, 128, 640, 1, 1, 10, 1, 512, cache_images=300),
+    "smoke": Profile(1, 1, 1, 1, 128, 640, 1, 1, 10, 1, 512, cache_images=300, playground_seconds=1.0),
 }
 
 
@@ -129,6 +131,8 @@ def measure(profile: Profile, threads: int = 0, log=print) -> dict:
 
     log("explorer latency (slider move to painted pixels)")
     figures.update(measure_explorer(profile.explorer_moves))
+    log("playground tab playing (frames a second, event-loop stalls)")
+    figures.update(measure_playground(profile.playground_seconds))
     log("start-up")
     figures.update(measure_startup(profile.launches, log=log))
     log("image cache (a folder of PNGs: one core, first load, second load)")
@@ -165,3 +169,13 @@ def measure_explorer(moves: int) -> dict:
         figures[f"explorer_p95_ms_{arch}"] = values["p95_ms"]
         figures[f"explorer_max_ms_{arch}"] = values["max_ms"]
     return figures
+
+
+def measure_playground(seconds: float) -> dict:
+    """The Playground tab in a child process (a Qt application of its own): playground_frames.py."""
+    command = [sys.executable, "-m", "gan_studio.bench.playground_frames", "--seconds", str(seconds)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    if result.returncode != 0 or not lines:
+        raise RuntimeError(f"the playground benchmark failed: {(result.stdout + result.stderr).strip()[-1500:]}")
+    return json.loads(lines[-1])

@@ -22,6 +22,8 @@ REQUIRED_KEYS = (
     "startup_first_paint_s",
     "roofline_fraction_mlp",
     "cache_second_load_s",
+    "playground_fps",
+    "playground_stall_max_ms",
 )
 
 # key -> (label, unit format, target as (comparison, bound) or None)
@@ -44,6 +46,11 @@ ROWS: list[tuple[str, str, str, tuple[str, float] | None]] = [
     ("explorer_p95_ms_mlp", "Explorer slider to pixels, MLP, p95", "{:.1f} ms", ("<=", 16.0)),
     ("explorer_p50_ms_dcgan", "Explorer slider to pixels, DCGAN, p50", "{:.1f} ms", None),
     ("explorer_p95_ms_dcgan", "Explorer slider to pixels, DCGAN, p95", "{:.1f} ms", ("<=", 33.0)),
+    ("playground_fps", "Playground tab playing: frames painted a second", "{:.1f}", (">=", 20.0)),
+    ("playground_stall_p99_ms", "  event-loop stall, p99", "{:.1f} ms", None),
+    ("playground_stall_max_ms", "  event-loop stall, max", "{:.1f} ms", ("<=", 50.0)),
+    ("playground_paint_p50_ms", "  one picture rendered and painted, p50", "{:.1f} ms", None),
+    ("playground_g_updates_per_s", "  generator updates a second", "{:.0f}", None),
     ("startup_first_paint_s", "Start to first painted window", "{:.2f} s", ("<=", 1.5)),
     ("startup_ready_s", "Start to window ready to train", "{:.2f} s", None),
     ("rss_steady_mb_mlp", "Resident memory, engine MLP, steady", "{:.0f} MB", None),

@@ -97,6 +97,22 @@ class LearningRatesChanged:
 
 
 @dataclass(frozen=True)
+class SamplesRefreshed:
+    """The fixed-noise grid after a single step, or a step in slow motion (not at an epoch's end)."""
+
+    global_step: int
+    grid: np.ndarray  # uint8 H x W x C, as EpochEnd.grid
+
+
+@dataclass(frozen=True)
+class TrainingSettingsChanged:
+    """A live edit of the loss or the D steps took effect from the next step on."""
+
+    loss: str
+    d_steps: int
+
+
+@dataclass(frozen=True)
 class Finished:
     reason: FinishReason
     message: str  # one sentence for the status bar or the terminal
@@ -133,5 +149,5 @@ class HealthWarning:
 
 Event = (
     RunStarted | StepMetrics | EpochEnd | CheckpointSaved | Paused | Resumed | LearningRatesChanged | Finished
-    | QualityMeasured | HealthWarning
+    | QualityMeasured | HealthWarning | SamplesRefreshed | TrainingSettingsChanged
 )

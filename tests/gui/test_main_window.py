@@ -120,3 +120,23 @@ def test_settings_are_remembered(qtbot, settings, quick_config):
     assert second.form.config().model.arch == "mlp"
     second.close()
     assert not np.isnan(0)
+
+
+def test_the_training_tab_steps_one_player_and_refreshes_the_grid(qtbot, window, quick_config):
+    quick_config.train.epochs = 200
+    window.form.set_config(quick_config)
+    window.start_training()
+    qtbot.waitUntil(lambda: _last_step(window) > 2, timeout=60000)
+    with qtbot.waitSignal(window.controller.stateChanged, timeout=10000, check_params_cb=lambda s: s is TrainingState.PAUSED):
+        window.actions.pause.trigger()
+    paused_at = window.status.run_bar.value()
+    with qtbot.waitSignal(window.controller.samplesRefreshed, timeout=30000) as refreshed:
+        window.findChild(QWidget, "trainingStepDButton").click()
+    assert refreshed.args[0].global_step == paused_at + 1
+    assert window.page.grid_caption.text() == f"Fixed-noise samples after step {paused_at + 1}"
+    assert window.page.sample_grid.image() is not None
+    with qtbot.waitSignal(window.controller.settingsChanged, timeout=30000) as changed:
+        window.findChild(QWidget, "trainingDStepsSpin").setValue(3)
+    assert changed.args[0].d_steps == 3
+    with qtbot.waitSignal(window.trainingFinished, timeout=30000):
+        window.actions.stop.trigger()

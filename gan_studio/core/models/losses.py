@@ -141,7 +141,8 @@ def gradient_penalty(
 
     ``generator`` is the run's own random stream, so a resumed run draws the same interpolates.
     """
-    alpha = torch.rand(real.shape[0], 1, 1, 1, device=real.device, dtype=real.dtype, generator=generator)
+    # One mixing weight per sample, broadcast over its other dimensions (images or 2-D points).
+    alpha = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), device=real.device, dtype=real.dtype, generator=generator)
     mixed = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
     scores = discriminator(mixed, labels)
     (grad,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)

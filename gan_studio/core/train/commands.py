@@ -12,6 +12,10 @@ class Command:
     name: str
     lr_g: float | None = None
     lr_d: float | None = None
+    value: object = None  # step: "d", "g" or "both"; speed: rounds a second (0 = full speed); edit: a dict
+
+
+PLAYERS = ("d", "g", "both")
 
 
 class TrainerCommands:
@@ -38,6 +42,20 @@ class TrainerCommands:
     def set_learning_rates(self, lr_g: float | None = None, lr_d: float | None = None) -> None:
         self._queue.put(Command("lr", lr_g, lr_d))
 
+    def step(self, player: str) -> None:
+        """While paused: one update of ``player`` ("d", "g", or "both": D's steps, then G's)."""
+        if player not in PLAYERS:
+            raise ValueError(f"player must be one of {PLAYERS}, got {player!r}")
+        self._queue.put(Command("step", value=player))
+
+    def set_speed(self, rounds_per_s: float) -> None:
+        """Slow motion: at most this many rounds (D steps + one G step) a second; 0 = full speed."""
+        self._queue.put(Command("speed", value=max(0.0, float(rounds_per_s))))
+
+    def edit(self, **changes: object) -> None:
+        """Change settings from the next step on (the loss, D steps, ...); the trainer checks them."""
+        self._queue.put(Command("edit", value=dict(changes)))
+
     @property
     def stop_requested(self) -> bool:
         return self._stop.is_set()
@@ -48,5 +66,9 @@ class TrainerCommands:
             commands.append(self._queue.get_nowait())
         return commands
 
-    def wait(self) -> Command:
-        return self._queue.get()
+    def wait(self, timeout_s: float | None = None) -> Command | None:
+        """The next command; None when ``timeout_s`` passes first (slow motion's pause between steps)."""
+        try:
+            return self._queue.get(timeout=timeout_s)
+        except queue.Empty:
+            return None

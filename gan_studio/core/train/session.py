@@ -21,7 +21,7 @@ from ..runs.checkpoint import describe_model, load_module_state, save_checkpoint
 from ..config import RunConfig
 from ..data import ImageDataset
 from ..device import configure_cpu_threads, describe_device, resolve_device, tune_allocator
-from ..errors import CheckpointError
+from ..errors import CheckpointError, ConfigError
 from ..events import STEP_METRICS
 from ..models.losses import make_loss
 from ..models.networks import build_models
@@ -30,6 +30,7 @@ from ..models.sampling import fixed_inputs, render_grid, weights_to_numpy
 from ..config import augment_policy
 from .augment import Augmenter
 from .sharding import resumed_step_in_epoch, shard_indices
+from .init_from import Parent
 from .steps import AdversarialStep
 
 EPOCH_COLUMNS = ("epoch", "step", "epoch_time_s", "elapsed_s", *STEP_METRICS)
@@ -41,7 +42,8 @@ class TrainingSession:
     world_size = 1
     backend: str | None = None
 
-    def __init__(self, config: RunConfig, dataset: ImageDataset, run: RunFolder, state: dict | None) -> None:
+    def __init__(self, config: RunConfig, dataset: ImageDataset, run: RunFolder, state: dict | None,
+                 parent: Parent | None = None) -> None:
         self.config = config
         self.run = run
         cfg = config.train
@@ -97,6 +99,9 @@ class TrainingSession:
             augmenter=self.augmenter, r1_gamma=cfg.r1_gamma, r1_every=cfg.r1_every,
         )
 
+        if parent is not None and state is None:  # a new run starting from another run's weights
+            parent.load_into(self)
+
         self.epoch = 0  # epochs completed
         self.step_in_epoch = 0  # batches done in the epoch in progress
         self.global_step = 0
@@ -138,10 +143,26 @@ class TrainingSession:
             real = self.images[index].float().mul_(scale).add_(self.low)
             yield real, (self.labels[index] if self.labels is not None and self.num_classes else None)
 
-    def step(self, real: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    def step(self, real: torch.Tensor, labels: torch.Tensor | None, only: str | None = None) -> torch.Tensor:
+        """One step on the batch; ``only`` ("d", "g", "both"): a single step of those players."""
         self.global_step += 1
         self.step_in_epoch += 1
+        if only is not None:
+            return self.step_fn.one_player(real, labels, only, self.global_step)
         return self.step_fn(real, labels, self.global_step)
+
+    def set_loss_and_d_steps(self, loss: str | None, d_steps: int | None) -> tuple[str, int]:
+        """Live edits from the window; the checkpoint's config records them."""
+        cfg = self.config.train
+        if loss is not None and loss != cfg.loss:
+            if (loss == "wgan-gp") != (cfg.loss == "wgan-gp") and self.d.uses_batch_norm:
+                raise ConfigError("this discriminator has batch norm, which WGAN-GP's penalty cannot use; start a new run")
+            self.step_fn.loss = make_loss(loss, cfg.label_smoothing)
+            self.step_fn.gp_weight = cfg.gp_weight if self.step_fn.loss.needs_gradient_penalty else 0.0
+            cfg.loss = loss
+        if d_steps is not None and d_steps >= 1:
+            self.step_fn.d_steps = cfg.d_steps = int(d_steps)
+        return cfg.loss, cfg.d_steps
 
     def end_epoch(self) -> None:
         self.epoch += 1

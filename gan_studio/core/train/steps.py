@@ -204,6 +204,27 @@ class AdversarialStep:
             return self._simultaneous(real, real_labels, batch_number)
         return self._alternating(real, real_labels, batch_number, g_steps_now=batch_number % self.d_steps == 0)
 
+    def one_player(self, real: Tensor, real_labels: Tensor | None, player: str, batch_number: int) -> Tensor:
+        """A single step from the window: "d" (D only), "g" (G only) or "both" (D, then G), on one
+        real batch, whatever the schedule and d_steps say; the same metrics, NaN for a player that
+        did not move."""
+        if self.channels_last:
+            real = real.contiguous(memory_format=torch.channels_last)
+        if player != "g":
+            return self._alternating(real, real_labels, batch_number, g_steps_now=player == "both")
+        z, fake_labels = self.sample_inputs(real, real_labels)
+        fake = self.forward_g(z, fake_labels)
+        with torch.no_grad():  # D(real): only the minimax loss reads it, and its value is reported
+            real_out = self.forward_d(self.augment(real), real_labels)
+        fake_out = self.forward_d(self.augment(fake), fake_labels)
+        loss_g = self.loss.g_loss(fake_out, real_out)
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g, norm_g = self._backward(loss_g, self.g_params, self.g_kernels)
+        self.opt_g.step()
+        self._update_ema()
+        nan = self._nan_value(loss_g)
+        return self._metrics(nan, loss_g, real_out, fake_out, nan, norm_g)
+
     def _simultaneous(self, real: Tensor, real_labels, batch_number: int) -> Tensor:
         z, fake_labels = self.sample_inputs(real, real_labels)
         fake = self.forward_g(z, fake_labels)

@@ -47,8 +47,11 @@ from ..runs.folder import METRICS_COLUMNS
 from .clock import TrainingClock
 from .commands import Command, TrainerCommands
 from ..observers import EpochDone, Observer
+from ..runs.lineage import InitFrom
+from .init_from import Parent, open_parent
 from .opening import OpenedRun, open_new_run, open_run_to_resume, record_session, run_started
 from .session import TrainingSession
+from .stepping import SteppingPhases
 
 EVENTS_PER_SECOND = 10  # StepMetrics cadence: smooth curves, negligible cost
 
@@ -80,7 +83,7 @@ class _LoopState:
     epoch_values: list[np.ndarray] = field(default_factory=list)  # the epoch's metrics, for its means
 
 
-class Trainer:
+class Trainer(SteppingPhases):
     """Trains one run folder. Build with :meth:`new` or :meth:`resume`, then iterate :meth:`events`.
 
     ``observers`` watch the run beside the built-in quality and health monitors (observers.py);
@@ -99,9 +102,11 @@ class Trainer:
         machine: Machine | None = None,
         observers: Sequence[Observer] = (),
         now: Callable[[], float] = time.perf_counter,
+        init_from: InitFrom | Parent | None = None,
     ) -> None:
         self.run_dir = Path(run_dir).expanduser()
         self.machine = machine  # a resume's device and threads (a new run's are in its config)
+        self.init_from = init_from  # a new run's starting weights: another run's checkpoint
         self.config = config
         self.resuming = resume
         self.extra_epochs = extra_epochs
@@ -122,8 +127,9 @@ class Trainer:
     def new(
         cls, config: RunConfig, run_dir: Path, dataset: ImageDataset | None = None, commands: TrainerCommands | None = None,
         *, observers: Sequence[Observer] = (), now: Callable[[], float] = time.perf_counter,
-    ) -> Trainer:
-        return cls(run_dir, config.copy(), resume=False, dataset=dataset, commands=commands, observers=observers, now=now)
+        init_from: InitFrom | Parent | None = None,
+    ) -> Trainer:  # init_from: start from another run's G and D (and optimisers), see init_from.py
+        return cls(run_dir, config.copy(), False, dataset=dataset, commands=commands, observers=observers, now=now, init_from=init_from)
 
     @classmethod
     def resume(
@@ -179,7 +185,7 @@ class Trainer:
         self.observers = self._make_observers(opened, session)
 
     def _make_session(self, opened: OpenedRun) -> TrainingSession:
-        return TrainingSession(self.config, opened.dataset, opened.run, opened.state)
+        return TrainingSession(self.config, opened.dataset, opened.run, opened.state, opened.parent)
 
     def _make_observers(self, opened: OpenedRun, session: TrainingSession) -> tuple[Observer, ...]:
         run, dataset = opened.run, opened.dataset
@@ -190,7 +196,8 @@ class Trainer:
     def _open(self) -> OpenedRun:
         if self.resuming:
             return open_run_to_resume(self.run_dir, self.extra_epochs, self.minutes, self.dataset, self.machine)
-        return open_new_run(self.run_dir, self.config, self.dataset)
+        parent = open_parent(self.init_from) if isinstance(self.init_from, InitFrom) else self.init_from
+        return open_new_run(self.run_dir, self.config, self.dataset, parent)
 
     def _train(self) -> Iterator[Event]:
         session = self._session
@@ -221,7 +228,7 @@ class Trainer:
         position = (session.global_step, session.step_in_epoch)
         advice = None
         try:
-            loop.pending.append(session.step(real, labels))
+            loop.pending.append(session.step(real, labels, only=self._single))
         except Exception as error:  # noqa: BLE001 - only out-of-memory is handled here
             if not is_out_of_memory(error):
                 raise
@@ -230,6 +237,7 @@ class Trainer:
             yield from self._out_of_memory(advice, position)
             return True
         loop.images_since_report += real.shape[0]
+        yield from self._after_step()
         # The session has the last word: the ranks of a distributed run report at the same step.
         if session.report_due(time.perf_counter() - loop.last_report >= loop.report_every_s):
             return (yield from self._report())
@@ -278,6 +286,8 @@ class Trainer:
             yield from self._apply(command)
             if command.name == "pause" and not self.commands.stop_requested:
                 yield from self._pause()
+        if self._pause_after and self._single is None and not self.commands.stop_requested:
+            yield from self._pause()  # a single step is done: paused again, as before it
         if self.commands.stop_requested:
             yield from self._stop()
             return True
@@ -290,19 +300,24 @@ class Trainer:
         elif command.name == "lr":
             lr_g, lr_d = self._session.set_learning_rates(command.lr_g, command.lr_d)
             yield from self._emit(LearningRatesChanged(lr_g, lr_d))
+        else:
+            yield from self._apply_stepping(command)
 
     def _pause(self) -> Iterator[Event]:
         """Blocks until resumed or stopped; checkpoints and learning rates still work meanwhile."""
+        self._pause_after = False
         yield from self._report_metrics()
         self._clock.pause()
         yield from self._emit(Paused(self._session.global_step))
         command = self.commands.wait()
         while command.name not in ("resume", "stop") and not self.commands.stop_requested:
             yield from self._apply(command)
+            if self._single is not None:  # a single step: taken on the next batch, then paused again
+                break
             command = self.commands.wait()
         self._clock.start()
         self._loop.last_report = time.perf_counter()
-        if not self.commands.stop_requested:
+        if not self.commands.stop_requested and self._single is None:
             yield from self._emit(Resumed(self._session.global_step))
 
     def _stop(self) -> Iterator[Event]:
@@ -389,6 +404,8 @@ class Trainer:
     def _finish(self, reason: FinishReason, message: str, checkpoint: Path | None) -> Iterator[Event]:
         """Every end of the run: what the observers have to say first, then Finished."""
         finished = Finished(reason, message, self._session.epoch, self._session.global_step, checkpoint)
+        if self._session.rank == 0:  # the runs table's status; rank 0 is the folder's one writer
+            self._run.record_end(reason.value, finished.epoch, finished.global_step)
         last_words = [event for observer in self.observers for event in observer.on_finishing(finished)]
         for event in last_words:
             yield from self._emit(event)

@@ -10,6 +10,7 @@ from ...core.events import EpochEnd, StepMetrics
 from .epoch_timeline import EpochTimeline
 from .image_view import ImageView
 from .metrics_plot import MetricsPlot
+from .step_controls import StepControls
 
 LOSS_CURVES = [("d_loss", "D loss", "#1f77b4"), ("g_loss", "G loss", "#ff7f0e")]
 PROB_CURVES = [("d_real", "D(x)", "#2ca02c"), ("d_fake", "D(G(z))", "#d62728")]
@@ -44,8 +45,9 @@ class TrainingPage(QWidget):
         plots = QWidget()
         plots_layout = QVBoxLayout(plots)
         plots_layout.setContentsMargins(0, 0, 0, 0)
+        self.step_controls = StepControls()
         header = QHBoxLayout()
-        header.addStretch(1)
+        header.addWidget(self.step_controls, 1)
         header.addWidget(self.smooth_check)
         plots_layout.addLayout(header)
         plot_split = QSplitter(Qt.Orientation.Vertical)
@@ -91,6 +93,11 @@ class TrainingPage(QWidget):
         self.timeline.set_epochs(grids)
         if not grids:
             self.sample_grid.set_image(None)
+
+    def show_step_grid(self, step: int, grid: np.ndarray) -> None:
+        """The fixed-noise grid after a single or slow-motion step (SamplesRefreshed)."""
+        self.sample_grid.set_image(grid)
+        self.grid_caption.setText(f"Fixed-noise samples after step {step}")
 
     def add_epoch(self, event: EpochEnd) -> None:
         self.timeline.add_epoch(event.epoch, event.grid)

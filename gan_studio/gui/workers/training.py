@@ -27,7 +27,9 @@ from ...core.events import (
     QualityMeasured,
     Resumed,
     RunStarted,
+    SamplesRefreshed,
     StepMetrics,
+    TrainingSettingsChanged,
 )
 from .jobs import Job, Jobs
 
@@ -74,6 +76,8 @@ class TrainingController(QObject):
     learningRatesChanged = Signal(object)  # LearningRatesChanged
     qualityMeasured = Signal(object)  # QualityMeasured
     healthWarning = Signal(object)  # HealthWarning
+    samplesRefreshed = Signal(object)  # SamplesRefreshed: the grid after a single or slow-motion step
+    settingsChanged = Signal(object)  # TrainingSettingsChanged
     finished = Signal(object)  # Finished
     failed = Signal(str, str)  # message, details
 
@@ -87,6 +91,7 @@ class TrainingController(QObject):
         # Made here, not by the trainer: a stop pressed while the worker is still loading data
         # must not be lost.
         self._commands = TrainerCommands()
+        self._speed = 0.0  # slow motion's steps a second (0: full speed)
         self.run_dir: Path | None = None
 
     # -- state -----------------------------------------------------------------------------------
@@ -103,15 +108,16 @@ class TrainingController(QObject):
             self.stateChanged.emit(state)
 
     # -- commands --------------------------------------------------------------------------------
-    def start_new(self, config: RunConfig, run_dir: Path, dataset=None) -> None:
-        """Train a new run in ``run_dir``; ``dataset`` (already loaded) saves loading it twice."""
+    def start_new(self, config: RunConfig, run_dir: Path, dataset=None, init_from=None) -> None:  # noqa: ANN001
+        """Train a new run in ``run_dir``; ``dataset`` (already loaded) saves loading it twice;
+        ``init_from`` (an InitFrom): start from another run's weights."""
         config = config.copy()
         commands = self._fresh_commands()
 
         def make():
             from ...core.train.trainer import Trainer  # imports torch: in the worker thread
 
-            return Trainer.new(config, run_dir, dataset=dataset, commands=commands)
+            return Trainer.new(config, run_dir, dataset=dataset, commands=commands, init_from=init_from)
 
         self._start(make, Path(run_dir))
 
@@ -142,6 +148,19 @@ class TrainingController(QObject):
         if self.allows("steer"):
             self._commands.set_learning_rates(lr_g, lr_d)
 
+    def step(self, player: str) -> None:
+        """One step of ``player`` ("d", "g", "both") on the next batch, then paused."""
+        if self.allows("steer"):
+            self._commands.step(player)
+
+    def set_speed(self, steps_per_s: float) -> None:
+        self._speed = steps_per_s  # a new run starts at this speed too
+        self._commands.set_speed(steps_per_s)
+
+    def edit_settings(self, loss: str, d_steps: int) -> None:
+        if self.allows("steer"):
+            self._commands.edit(loss=loss, d_steps=d_steps)
+
     def stop(self) -> None:
         """Ask the trainer to stop at the next step; it saves a checkpoint, then finishes."""
         if not self._state.busy or self._state is TrainingState.STOPPING:
@@ -162,6 +181,8 @@ class TrainingController(QObject):
         if self._state.busy or self._job is not None:
             raise RuntimeError("training is already running")
         self._commands = TrainerCommands()
+        if self._speed:
+            self._commands.set_speed(self._speed)
         return self._commands
 
     def _start(self, make_trainer, run_dir: Path) -> None:
@@ -194,6 +215,10 @@ class TrainingController(QObject):
                 self._set_state(TrainingState.RUNNING)
         elif isinstance(event, LearningRatesChanged):
             self.learningRatesChanged.emit(event)
+        elif isinstance(event, SamplesRefreshed):
+            self.samplesRefreshed.emit(event)
+        elif isinstance(event, TrainingSettingsChanged):
+            self.settingsChanged.emit(event)
         elif isinstance(event, QualityMeasured):
             self.qualityMeasured.emit(event)
         elif isinstance(event, HealthWarning):

@@ -1,0 +1,88 @@
+"""The playground's tiny players: MLPs on 2-D points, shaped like PacGAN's (smaller by default).
+
+PacGAN's 2-D experiments (fjxmlzn/PacGAN, 2DGrid_GAN&PacGAN/pacgan_task.py): G is an MLP of
+ReLU layers with batch norm, D an MLP of maxout layers (5 pieces) whose input is ``pack``
+samples concatenated. Batch norm is left out of G here: the views run G on single grid points
+and on the fakes of the step alike, and without it they see the very function being trained.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from .config import PlaygroundConfig
+
+
+class Maxout(nn.Module):
+    """A linear layer of ``out * pieces`` units, each output the max over its ``pieces``."""
+
+    def __init__(self, inputs: int, outputs: int, pieces: int) -> None:
+        super().__init__()
+        self.pieces = pieces
+        self.linear = nn.Linear(inputs, outputs * pieces)
+
+    def forward(self, x: Tensor) -> Tensor:
+        y = self.linear(x)
+        if self.pieces == 1:
+            return torch.relu(y)
+        return y.view(*y.shape[:-1], -1, self.pieces).amax(-1)
+
+
+class PointGenerator(nn.Module):
+    def __init__(self, z_dim: int, hidden: int, layers: int) -> None:
+        super().__init__()
+        self.z_dim = z_dim
+        self.num_classes = 0  # the image steps' interface (core/train/steps.py)
+        sizes = [z_dim] + [hidden] * layers
+        blocks: list[nn.Module] = []
+        for a, b in zip(sizes[:-1], sizes[1:]):
+            blocks += [nn.Linear(a, b), nn.ReLU()]
+        self.net = nn.Sequential(*blocks, nn.Linear(hidden, 2))
+
+    def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
+        return self.net(z)
+
+    def resize_noise(self, z_dim: int) -> None:
+        """A new noise dimension: the first layer's columns for the kept dimensions are kept, new
+        ones start at zero (so G is the same function of the dimensions it already had)."""
+        old = self.net[0]
+        new = nn.Linear(z_dim, old.out_features)
+        with torch.no_grad():
+            new.weight.zero_()
+            keep = min(z_dim, old.in_features)
+            new.weight[:, :keep] = old.weight[:, :keep]
+            new.bias.copy_(old.bias)
+        self.net[0] = new
+        self.z_dim = z_dim
+
+
+class PackedDiscriminator(nn.Module):
+    """D(x_1, ..., x_pack): one score for ``pack`` points at once (PacGAN); input (N, pack, 2)."""
+
+    uses_batch_norm = False
+
+    def __init__(self, pack: int, hidden: int, layers: int, pieces: int) -> None:
+        super().__init__()
+        self.pack = pack
+        sizes = [2 * pack] + [hidden] * layers
+        self.hidden = nn.Sequential(*[Maxout(a, b, pieces) for a, b in zip(sizes[:-1], sizes[1:])])
+        self.out = nn.Linear(hidden, 1)
+
+    def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
+        return self.out(self.hidden(x.flatten(1))).squeeze(1)
+
+
+def build_players(config: PlaygroundConfig, seed: int) -> tuple[PointGenerator, PackedDiscriminator]:
+    torch.manual_seed(seed)
+    g = PointGenerator(config.z_dim, config.g_hidden, config.g_layers)
+    d = PackedDiscriminator(config.pack, config.d_hidden, config.d_layers, config.maxout)
+    return g, d
+
+
+def build_optimizer(name: str, params, lr: float, beta1: float) -> torch.optim.Optimizer:
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=(beta1, 0.999))
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr)
+    return torch.optim.SGD(params, lr=lr)

@@ -1,0 +1,134 @@
+"""The views as one RGB picture (numpy and Pillow, no torch, no Qt): the window shows it live and
+``gan-studio playground render`` writes it.
+
+Layers, bottom first, each switchable: D's decision surface (a heat map: orange where D says
+real, purple where it says fake, white at 0.5), G's manifold (the warped z grid, its cells shaded
+by G's density), the real points (green), the fake points (purple) and the gradient arrows (where
+a G step moves each fake point). Points are stamped into the array with numpy, not drawn one by
+one, so a frame of 2,000 points costs a few milliseconds at 480 x 480.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from .events import Frame
+
+VIEWS = ("surface", "manifold", "real", "fake", "arrows")
+REAL = np.array([26, 150, 65], dtype=np.uint8)
+FAKE = np.array([123, 50, 148], dtype=np.uint8)
+_LOW = np.array([175, 141, 195], dtype=np.float32)  # D says fake
+_MID = np.array([255, 255, 255], dtype=np.float32)
+_HIGH = np.array([253, 174, 97], dtype=np.float32)  # D says real
+
+
+def surface_colours(scores: np.ndarray, is_probability: bool) -> np.ndarray:
+    """(R, R) scores -> (R, R, 3) uint8; raw critic scores are squashed around their median."""
+    if is_probability:
+        t = np.clip(scores, 0.0, 1.0)
+    else:
+        spread = float(np.std(scores)) or 1.0
+        t = 0.5 + 0.5 * np.tanh((scores - float(np.median(scores))) / (2 * spread))
+    t = t[..., None].astype(np.float32)
+    low = _MID + (_LOW - _MID) * np.clip(1 - 2 * t, 0, 1)
+    high = _MID + (_HIGH - _MID) * np.clip(2 * t - 1, 0, 1)
+    return np.where(t < 0.5, low, high).astype(np.uint8)
+
+
+class Projection:
+    """Data coordinates -> pixels of a ``size`` x ``size`` picture of ``extent`` (y up)."""
+
+    def __init__(self, extent: tuple[float, float, float, float], size: int) -> None:
+        self.x0, self.x1, self.y0, self.y1 = extent
+        self.size = size
+
+    def __call__(self, points: np.ndarray) -> np.ndarray:
+        px = (points[..., 0] - self.x0) / (self.x1 - self.x0) * (self.size - 1)
+        py = (self.y1 - points[..., 1]) / (self.y1 - self.y0) * (self.size - 1)
+        return np.stack([px, py], axis=-1)
+
+
+def stamp(image: np.ndarray, pixels: np.ndarray, colour: np.ndarray, radius: int = 1) -> None:
+    """Paint a (2r+1)^2 square at each pixel position, in place; points off the picture are skipped."""
+    if len(pixels) == 0:
+        return
+    size = image.shape[0]
+    centres = np.rint(pixels[np.isfinite(pixels).all(axis=1)]).astype(np.int64)
+    offsets = np.arange(-radius, radius + 1)
+    xs = (centres[:, 0, None, None] + offsets[None, None, :]).repeat(len(offsets), axis=1).ravel()
+    ys = (centres[:, 1, None, None] + offsets[None, :, None]).repeat(len(offsets), axis=2).ravel()
+    inside = (xs >= 0) & (xs < size) & (ys >= 0) & (ys < size)
+    image[ys[inside], xs[inside]] = colour
+
+
+def render_frame(frame: Frame, views: Iterable[str] = VIEWS, size: int = 480) -> np.ndarray:
+    """The views of ``frame`` that ``views`` names, as (size, size, 3) uint8."""
+    shown = set(views)
+    project = Projection(frame.extent, size)
+    if "surface" in shown:
+        heat = Image.fromarray(surface_colours(frame.surface[::-1], frame.surface_is_probability))
+        picture = heat.resize((size, size), Image.Resampling.BILINEAR)
+    else:
+        picture = Image.new("RGB", (size, size), (255, 255, 255))
+    if "manifold" in shown:
+        _draw_manifold(picture, frame, project)
+    image = np.array(picture)
+    if "real" in shown:
+        stamp(image, project(frame.real), REAL)
+    if "fake" in shown:
+        stamp(image, project(frame.fake), FAKE)
+    if "arrows" in shown and len(frame.arrows):
+        picture = Image.fromarray(image)
+        _draw_arrows(picture, frame, project)
+        image = np.array(picture)
+    return image
+
+
+def _draw_manifold(picture: Image.Image, frame: Frame, project: Projection) -> None:
+    grid = project(frame.manifold)
+    overlay = Image.new("RGBA", picture.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(overlay)
+    if frame.density.size:
+        # Shade by log density, relative to the densest cells: dark where G piles its mass up.
+        logd = np.log(np.maximum(frame.density, 1e-12))
+        top = float(np.percentile(logd, 98))
+        shade = np.clip(1 + (logd - top) / 6.0, 0, 1)
+        for i in range(grid.shape[0] - 1):
+            for j in range(grid.shape[1] - 1):
+                if shade[i, j] > 0.05:
+                    quad = [tuple(grid[i, j]), tuple(grid[i, j + 1]), tuple(grid[i + 1, j + 1]), tuple(grid[i + 1, j])]
+                    draw.polygon(quad, fill=(90, 90, 90, int(110 * shade[i, j])))
+    line = (80, 80, 80, 140)
+    for i in range(grid.shape[0]):
+        draw.line([tuple(p) for p in grid[i]], fill=line, width=1)
+    if grid.shape[1] > 1:
+        for j in range(grid.shape[1]):
+            draw.line([tuple(p) for p in grid[:, j]], fill=line, width=1)
+    picture.paste(Image.alpha_composite(picture.convert("RGBA"), overlay).convert("RGB"))
+
+
+def _draw_arrows(picture: Image.Image, frame: Frame, project: Projection) -> None:
+    """Arrows scaled together so the longest is a tenth of the picture (their lengths compare)."""
+    starts = project(frame.fake[: len(frame.arrows)])
+    vectors = frame.arrows * np.array([1.0, -1.0])  # y points down on the picture
+    longest = float(np.nanmax(np.hypot(vectors[:, 0], vectors[:, 1]))) if len(vectors) else 0.0
+    if not math.isfinite(longest) or longest == 0:
+        return
+    ends = starts + vectors / longest * picture.size[0] / 10
+    draw = ImageDraw.Draw(picture)
+    for (x0, y0), (x1, y1) in zip(starts, ends):
+        draw.line([(x0, y0), (x1, y1)], fill=(40, 40, 40), width=1)
+        angle = math.atan2(y1 - y0, x1 - x0)
+        for turn in (2.6, -2.6):
+            draw.line([(x1, y1), (x1 + 4 * math.cos(angle + turn), y1 + 4 * math.sin(angle + turn))], fill=(40, 40, 40))
+
+
+def save_png(image: np.ndarray, path) -> None:  # noqa: ANN001 - a path or str
+    from ..atomic import atomic_file
+
+    with atomic_file(path) as handle:
+        Image.fromarray(image).save(handle, format="PNG")

@@ -1,0 +1,72 @@
+"""The playground's picture: one Frame drawn with the views switched on (core/playground/render.py).
+
+A new frame only marks the widget dirty; the picture is drawn in paintEvent, so frames arriving
+faster than the screen repaints are coalesced by Qt rather than queued. The picture is rendered
+at up to RENDER_SIZE pixels a side and scaled to the widget (cost: bench/playground_frames.py).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Iterable
+
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from ...core.playground.events import Frame
+from ...core.playground.render import VIEWS, render_frame
+from ..qt_images import to_qimage
+
+RENDER_SIZE = 420  # pixels a side at most: above it the GUI thread's cost grows, the picture barely
+
+
+class PlaygroundCanvas(QWidget):
+    def __init__(self, caption: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.caption = caption
+        self.frame: Frame | None = None
+        self.views: set[str] = set(VIEWS)
+        self.renders = 0  # pictures drawn (the benchmark and tests count them)
+        self.paint_ms: deque[float] = deque(maxlen=2000)  # each picture's render and paint time (the benchmark)
+        self.setMinimumSize(220, 220)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAccessibleName(caption or "Playground")
+
+    def set_frame(self, frame: Frame | None) -> None:
+        self.frame = frame
+        self.update()
+
+    def set_views(self, views: Iterable[str]) -> None:
+        self.views = set(views)
+        self.update()
+
+    def picture_rect(self) -> QRect:
+        side = min(self.width(), self.height() - 18)
+        return QRect((self.width() - side) // 2, 18, side, side)
+
+    def paintEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt's name
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self.palette().window())
+        painter.drawText(QRect(0, 0, self.width(), 18), Qt.AlignmentFlag.AlignCenter, self._title())
+        rect = self.picture_rect()
+        if self.frame is None:
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Press Play or a step button to start.")
+            return
+        started = time.perf_counter()
+        size = max(64, min(RENDER_SIZE, rect.width()))
+        image = to_qimage(render_frame(self.frame, self.views, size))
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawImage(rect, image)
+        self.renders += 1
+        self.paint_ms.append((time.perf_counter() - started) * 1000)
+
+    def _title(self) -> str:
+        if self.frame is None:
+            return self.caption
+        text = f"{self.caption}  D {self.frame.d_updates}  G {self.frame.g_updates}".strip()
+        coverage = self.frame.coverage
+        if coverage is not None:
+            text += f"  modes {coverage.modes_captured}/{coverage.modes}, {coverage.high_quality:.0%} high quality"
+        return text

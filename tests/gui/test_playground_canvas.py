@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from PySide6.QtGui import QColor
+
+from gan_studio.gui.widgets.playground_canvas import PlaygroundCanvas
+from tests.gui.playground_frames import plain_frame
+
+
+def _colours(widget):
+    image = widget.grab().toImage()
+    rect = widget.picture_rect()
+    return {image.pixelColor(x, y).name() for x in range(rect.left() + 2, rect.right() - 2, 7)
+            for y in range(rect.top() + 2, rect.bottom() - 2, 7)}
+
+
+def test_the_canvas_draws_a_frame_and_only_the_views_switched_on(qtbot):
+    canvas = PlaygroundCanvas("now")
+    qtbot.addWidget(canvas)
+    canvas.resize(300, 320)
+    canvas.show()
+    assert canvas.renders == 0
+    canvas.set_frame(plain_frame())
+    full = _colours(canvas)
+    assert canvas.renders >= 1 and len(full) > 20  # the heat map's ramp, points, lines
+    canvas.set_views([])
+    assert _colours(canvas) == {QColor(255, 255, 255).name()}
+    canvas.set_views(["real"])
+    assert QColor(26, 150, 65).name() in _colours(canvas) | {c for c in full}
+    assert "modes" in canvas._title() and "D 3  G 2" in canvas._title()
