@@ -132,9 +132,9 @@ class DistributedSession(TrainingSession):
         return state
 
     # -- stepping together ----------------------------------------------------------------------
-    def step(self, real: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    def step(self, real: torch.Tensor, labels: torch.Tensor | None, only: str | None = None) -> torch.Tensor:
         try:
-            metrics = super().step(real, labels)
+            metrics = super().step(real, labels, only)
         except Exception as error:  # noqa: BLE001 - only out-of-memory is turned into a sentence
             if not is_out_of_memory(error):
                 raise
