@@ -5,6 +5,7 @@
     gan-studio export RUN --gif interp|progress --out FILE.gif (or .png/.apng for APNG)
     gan-studio export RUN --weights --out FILE.safetensors
     gan-studio export RUN --onnx --out FILE.onnx
+    gan-studio export RUN --directions --out FILE.json (or .npz, GANSpace's layout) [--count K --class C]
 
 RUN is a run folder, a checkpoint file or an exported .safetensors. No Qt, and torch only once a
 command runs (``--help`` stays fast).
@@ -40,6 +41,8 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
     what.add_argument("--onnx", action="store_true",
                       help="the generator as ONNX: z (and labels) in, images in the model's range out, any batch size "
                       "(needs pip install 'gan-studio[onnx]')")
+    what.add_argument("--directions", action="store_true",
+                      help="the principal latent directions (GANSpace) with the variance each explains, as .json or .npz")
     parser.add_argument("--out", type=Path, required=True, help="the file (or, for --images, the folder) to write")
     parser.add_argument("--force", action="store_true", help="overwrite files that exist")
     parser.add_argument("--checkpoint", default="auto", metavar="last|best|PATH",
@@ -48,6 +51,7 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
     samples.add_argument("--seed", type=int, default=0, help="noise seed (default: %(default)s)")
     samples.add_argument("--seed-b", type=int, help="interp: the seed to walk to (default: --seed + 1)")
     samples.add_argument("--class", dest="class_index", type=int, help="class to draw (conditional models)")
+    samples.add_argument("--count", type=int, default=8, help="directions: how many (default: %(default)s)")
     samples.add_argument("--psi", type=float, default=1.0, help="truncation: z is scaled by psi (default: %(default)s)")
     look = parser.add_argument_group("pictures")
     look.add_argument("--scale", type=int, help="enlarge each pixel S times (default: 4 for interp, else 1)")
@@ -106,6 +110,21 @@ def run_export(args: argparse.Namespace) -> int:
         return 0
 
     snapshot = export.open_snapshot(args.run, which)
+    if args.directions:
+        from ..core.latent.direction_files import SUFFIXES, save_directions
+        from ..core.latent.directions import principal_directions
+
+        if args.out.suffix.lower() not in SUFFIXES:
+            raise GanStudioError(f"directions are saved as .json or .npz, not {args.out.suffix or 'a file without a suffix'}")
+        export.check_writable(args.out, args.force)
+        if args.class_index is not None and not snapshot.num_classes:
+            raise GanStudioError("this generator is not conditional: it takes no class (leave --class out)")
+        if args.count < 1:
+            raise GanStudioError(f"--count must be at least 1 (got {args.count})")
+        found = principal_directions(snapshot, k=args.count, label=args.class_index)
+        about = {"generator": snapshot.source, "epoch": snapshot.epoch, "class": args.class_index}
+        print(f"wrote {save_directions(args.out, found, about)}")
+        return 0
     if args.grid is not None:
         rows, columns = parse_grid(args.grid)
         written = export.export_grid(

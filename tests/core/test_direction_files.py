@@ -99,3 +99,18 @@ def test_a_single_array_is_not_a_file_of_directions(tmp_path):
     (tmp_path / "one.npy").rename(tmp_path / "one.npz")
     with pytest.raises(GanStudioError, match="one.npz is a single array"):
         load_directions(tmp_path / "one.npz")
+
+
+def test_the_command_line_writes_a_runs_directions(tmp_path, capsys):
+    from gan_studio.cli.main import main
+
+    from .tiny_runs import train_tiny_run
+
+    run, _ = train_tiny_run(tmp_path / "run", "mlp")
+    assert main(["export", str(run), "--directions", "--count", "3", "--out", str(tmp_path / "d.npz")]) == 0
+    assert "wrote" in capsys.readouterr().out
+    loaded, about = load_directions(tmp_path / "d.npz", z_dim=8)
+    assert loaded.vectors.shape == (3, 8) and about["epoch"] == 1 and about["generator"].endswith(".pt")
+    assert (np.diff(loaded.explained) <= 0).all()  # largest share first
+    assert main(["export", str(run), "--directions", "--out", str(tmp_path / "d.txt")]) == 2
+    assert "saved as .json or .npz" in capsys.readouterr().err

@@ -5,6 +5,7 @@ The runs across two processes are in test_distributed_runs.py."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -222,3 +223,34 @@ def test_ada_adjusts_p_from_the_statistics_of_every_rank():
             augmenter.observe(torch.full((16,), 3.0))
     assert float(alone.r_t) == float(together.r_t) == 1.0
     assert float(together.p) - 0.5 == pytest.approx(2 * (float(alone.p) - 0.5))  # twice the images
+
+
+# -- the window's child process, with a stand-in for `python -m gan_studio train --nproc N` -------
+_STAND_IN = """#!/bin/bash
+out=""; while [ $# -gt 0 ]; do [ "$1" = "--out" ] && out="$2"; shift; done
+trap 'echo "gan-studio: error: stopped by the test" >&2; exit 130' INT
+mkdir -p "$out"; echo '{}' > "$out/run.json"
+while true; do sleep 0.05; done
+"""
+
+
+def test_a_launched_run_shows_its_folder_and_stops_on_request(tmp_path, tiny_config):
+    from gan_studio.core.jobs import TaskState
+    from gan_studio.core.train.launch import LaunchedRun, follow_launch, gpu_count
+
+    assert gpu_count(["cpu", "cuda:0", "cuda:1", "mps"]) == 2
+    python = tmp_path / "python"
+    python.write_text(_STAND_IN)
+    python.chmod(0o755)
+    launched = LaunchedRun(tiny_config, tmp_path / "run", 2, python=str(python))
+    assert launched.command[1:6] == ["-m", "gan_studio", "train", "--nproc", "2"]
+    config_file = Path(launched.command[launched.command.index("--config") + 1])
+    assert json.loads(config_file.read_text())["train"]["batch_size"] == tiny_config.train.batch_size
+    task = TaskState()
+    job = follow_launch(launched, task)
+    assert next(job) == "ready"  # run.json is there
+    task.cancel()  # the window's Stop
+    with pytest.raises(StopIteration) as end:
+        next(job)
+    assert end.value.value == (130, "stopped by the test")
+    assert not launched.running and not config_file.exists()

@@ -106,3 +106,22 @@ def test_a_record_whose_pid_now_belongs_to_another_process_is_stale(tmp_path):
     record.pop("started")  # an older record without it: the pid alone decides
     (tmp_path / HOLDER_NAME).write_text(json.dumps(record))
     assert run_writer(tmp_path).pid == os.getpid()
+
+
+def test_a_record_that_cannot_be_written_lets_the_lock_go(tmp_path, monkeypatch):
+    import errno
+
+    from gan_studio.core.errors import RunFolderError
+
+    real_replace = os.replace
+
+    def full_disk(src, dst, *args, **kwargs):
+        if str(dst).endswith(HOLDER_NAME):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_replace(src, dst, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "replace", full_disk)
+        with pytest.raises(RunFolderError, match=f"cannot write in run folder {tmp_path}: No space left on device"):
+            RunLock(tmp_path).acquire()
+    RunLock(tmp_path).acquire().release()  # not left held

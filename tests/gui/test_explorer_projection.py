@@ -39,7 +39,7 @@ def test_the_project_button_drives_a_job_that_ends_with_the_current_point_set(qt
             panel.choose_button.click()
     z = found.args[0]
     np.testing.assert_array_equal(explorer.current_latent(), z)
-    assert explorer.psi() == 1.0
+    assert explorer.psi() == 1.0 and explorer.caption.text().startswith("Projected image · ψ 1.00")
     np.testing.assert_array_equal(explorer.current_image(), panel.result_view.image())  # the redrawing is on show
     assert explorer.add_bookmark("projected").z == pytest.approx(z.tolist())
     with qtbot.waitSignal(explorer.imageRendered, timeout=5000):

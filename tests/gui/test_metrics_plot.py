@@ -135,3 +135,14 @@ def test_the_legend_sits_in_the_title_row_outside_the_curves(plot, qtbot, size):
     assert legend_clear_of_the_data(plot)
     assert plot.legend.sceneBoundingRect().right() <= plot.width()  # and on screen, on the right
     assert plot.legend.sceneBoundingRect().left() > plot.width() / 2
+
+
+def test_a_curve_added_by_the_plots_owner_joins_the_legend_row(plot, qtbot):
+    """The Quality tab adds its dashed FCD floor to the plot itself: a second legend row would
+    reach into the curves."""
+    plot.resize(480, 330)
+    plot.show()
+    plot.getPlotItem().addItem(pg.PlotDataItem([1, 2], [0.5, 0.5], name="floor"))
+    qtbot.waitUntil(lambda: plot.getPlotItem().vb.sceneBoundingRect().width() > 240)
+    assert [label.text for _, label in plot.legend.items] == ["D loss", "G loss", "floor"]
+    assert legend_clear_of_the_data(plot)

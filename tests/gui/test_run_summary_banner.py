@@ -32,13 +32,17 @@ def test_the_summary_names_the_best_epoch_as_best_pt_was_chosen():
     summary = RunSummary.from_quality(RUN, FinishReason.COMPLETED, 8, 8, ROWS)
     assert (summary.best_epoch, summary.best_fcd, summary.fcd_floor) == (4, 21.07, 0.46)
     assert summary.headline() == "Training complete: 8 of 8 epochs."
-    assert summary.best_text() == "Best: epoch 4, FCD 21.07 (real digits score 0.46), kept as checkpoints/best.pt."
+    assert summary.best_text() == "Best: epoch 4, FCD 21.07 (floor 0.46), kept as checkpoints/best.pt."
     assert summary.status_text() == (
         "Training complete: 8 of 8 epochs · best epoch 4, FCD 21.07 · 20261202-140000-default-dcgan")
     unscored = RunSummary.from_quality(Path("/data/run"), FinishReason.STOPPED, 3, 20, [{"epoch": 3.0, "diversity": 5.0}])
     assert unscored.best_epoch is None and unscored.headline() == "Training stopped: 3 of 20 epochs."
     assert "no best epoch" in unscored.best_text() and unscored.status_text() == "Training stopped: 3 of 20 epochs · run"
     assert short_path(Path("/elsewhere/run")) == "/elsewhere/run"
+    # Unlabelled data with an encoder's judge: its rows have no classes, and the score is an FD.
+    encoder = RunSummary.from_quality(RUN, FinishReason.COMPLETED, 2, 2, [{"epoch": 2.0, "fcd": 3.5, "fcd_floor": 0.2}])
+    assert encoder.best_text() == "Best: epoch 2, FD 3.50 (floor 0.20), kept as checkpoints/best.pt."
+    assert "best epoch 2, FD 3.50" in encoder.status_text()
 
 
 def test_the_banner_shows_where_the_run_is_and_its_best(banner):

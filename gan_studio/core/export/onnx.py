@@ -46,7 +46,8 @@ def exporter_warnings_hidden() -> Iterator[None]:
 def export_onnx(source, out: Path, force: bool = False, task: TaskState = NO_TASK) -> Path:
     """The sampling generator of ``source`` (a run folder, a checkpoint, an export or a
     GeneratorSnapshot) as the ONNX file ``out``. One export, so ``task`` can only cancel it
-    before it starts (about 3-6 s on one CPU thread)."""
+    before it starts: 4-12 s for the default DCGAN on a shared 2-core CPU (load 12-17), the
+    first in a process more (the exporter's imports take ~3.5 s)."""
     from ..latent.snapshot import EXPORT_FORMAT, GeneratorSnapshot
 
     out = Path(out).expanduser()

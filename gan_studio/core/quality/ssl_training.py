@@ -30,6 +30,7 @@ from safetensors.torch import save_file
 from torch import nn
 
 from ..atomic import atomic_path, write_text_atomic
+from ..device import tune_allocator
 from ..errors import DataError, GanStudioError
 from ..jobs import NO_TASK, TaskState
 from .judge import MIN_SIZE
@@ -166,6 +167,9 @@ def train_ssl_judge(dataset, epochs: int | None = None, task: TaskState = NO_TAS
     if epochs is not None and epochs < 1:
         raise GanStudioError(f"a judge needs at least one epoch (got {epochs})")
     task.check(CANCELLED)
+    # glibc handed each step's buffers back to the OS: 0.05-0.065 s of system time a step, 0.002 s
+    # tuned (32 px RGB, batch 128, 1 thread), a fifth of the step's CPU time.
+    tune_allocator()
     started, cpu_started = time.perf_counter(), time.process_time()
     n, size, _, channels = dataset.images.shape
     train_idx, held_idx = unlabelled_split(n)

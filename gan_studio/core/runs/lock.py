@@ -120,7 +120,12 @@ class RunLock:
                 known = holder is not None and (expired or holder.alive(self.lease_s))
                 raise RunLocked(self.folder, holder if known else None)
         self._record = Holder(os.getpid(), this_host(), _now_iso(), time.time(), _process_start(os.getpid()))
-        self._write_record()
+        try:
+            self._write_record()
+        except OSError as error:  # a full disk: the run could not be written either
+            self._record = None
+            self._lock.release(force=True)
+            raise RunFolderError(f"cannot write in run folder {self.folder}: {error.strerror or error}") from None
         self._stop.clear()
         self._refresher = threading.Thread(target=self._refresh, name="run-lock-refresh", daemon=True)
         self._refresher.start()

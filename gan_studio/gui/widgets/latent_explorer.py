@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QWidget
 from ...core.latent import paths as latent_paths  # numpy only: no torch operation may run on the GUI thread
 from ...core.latent.bookmarks import Bookmark, load_bookmarks, new_bookmark, save_bookmarks
 from ...core.errors import GanStudioError
+from ...core.runs.folder import run_class_names
 from ..workers.render import RenderWorker
 from .explorer_layout import PSI_STEPS, build_explorer_layout
 
@@ -45,6 +46,7 @@ class LatentExplorer(QWidget):
         self._bookmarks_problem = ""  # why the run's bookmarks file could not be read ("" if it could)
         self._class_names: list[str] = []
         self._base: np.ndarray | None = None
+        self._point_name: str | None = None  # the caption's name for the point (a bookmark's); None: its seed
         self._directions = None  # core.directions.Directions
         self._directions_stale = True
         self._neighbours: np.ndarray | None = None  # the neighbours on show, before psi
@@ -80,7 +82,7 @@ class LatentExplorer(QWidget):
         self.interpolation.playingChanged.connect(lambda playing: None if playing else self._request_point())
         self.export_button.clicked.connect(lambda: self.open_export_dialog())
         self.projection.set_source_provider(self.export_source)
-        self.projection.projected.connect(self.go_to_point)
+        self.projection.projected.connect(lambda z, label: self.go_to_point(z, label, name="Projected image"))
         self.direction_files.set_provider(self._directions_about)
         self.direction_files.loaded.connect(self._on_directions)
         self.direction_files.failed.connect(self._show_error)
@@ -117,7 +119,7 @@ class LatentExplorer(QWidget):
                 # The file is left as it is (never overwritten): new bookmarks stay in memory.
                 self._bookmarks_problem = f"Cannot read the bookmarks ({error}); new ones are not saved."
                 self._show_error(self._bookmarks_problem)
-            self._class_names = _run_class_names(self._run_dir)
+            self._class_names = run_class_names(self._run_dir)
         self.bookmark_list.set_bookmarks(bookmarks)
         self._update_endpoints()
         self._fill_classes()
@@ -168,9 +170,9 @@ class LatentExplorer(QWidget):
         if self._info is not None:
             self._set_base(latent_paths.seed_latent(self.seed_spin.value(), self._info["z_dim"]))
 
-    def _set_base(self, z: np.ndarray) -> None:
-        """Make ``z`` the point; the direction sliders go back to 0."""
-        self._base = np.asarray(z, np.float32).reshape(-1).copy()
+    def _set_base(self, z: np.ndarray, name: str | None = None) -> None:
+        """Make ``z`` the point (called ``name`` in the caption); the direction sliders go back to 0."""
+        self._base, self._point_name = np.asarray(z, np.float32).reshape(-1).copy(), name
         self.direction_bank.reset()
         if self.mode_combo.currentIndex() == 1:
             self.latent_bank.set_values(self._base)
@@ -259,7 +261,7 @@ class LatentExplorer(QWidget):
 
     def _update_caption(self, t: float | None = None) -> None:
         info = self._info or {}
-        parts = [f"t = {t:.2f}" if t is not None else f"Seed {self.seed_spin.value()}", f"ψ {self.psi():.2f}"]
+        parts = [f"t = {t:.2f}" if t is not None else self._point_name or f"Seed {self.seed_spin.value()}", f"ψ {self.psi():.2f}"]
         if info.get("epoch") is not None:
             parts.append(f"epoch {info['epoch']}")
         self.caption.setText(" · ".join(parts))
@@ -344,9 +346,9 @@ class LatentExplorer(QWidget):
         if self._info is None or z.shape != (self._info["z_dim"],):
             self._show_error(f"“{bookmark.name}” was saved for a generator with {z.size} latent dimensions")
             return
-        self.go_to_point(z, bookmark.label, bookmark.psi)
+        self.go_to_point(z, bookmark.label, bookmark.psi, name=bookmark.name)
 
-    def go_to_point(self, z: np.ndarray, label: int | None = None, psi: float = 1.0) -> None:
+    def go_to_point(self, z: np.ndarray, label: int | None = None, psi: float = 1.0, name: str | None = None) -> None:
         """Make ``z``, drawn at ``psi`` in class ``label``, the current point (a bookmark, a projection)."""
         self.interpolation.stop()
         with QSignalBlocker(self.psi_slider):
@@ -355,7 +357,7 @@ class LatentExplorer(QWidget):
         if label is not None and self.current_label() is not None:
             with QSignalBlocker(self.class_combo):
                 self.class_combo.setCurrentIndex(label)
-        self._set_base(z)
+        self._set_base(z, name)
 
     def _bookmarks_changed(self) -> None:
         self._update_endpoints()
@@ -387,13 +389,3 @@ class LatentExplorer(QWidget):
         self._export_dialog = ExportDialog(self.export_source(), self)
         self._export_dialog.open()
         return self._export_dialog
-
-
-def _run_class_names(run_dir: Path) -> list[str]:
-    from ...core.runs.folder import RunFolder
-
-    try:
-        names = RunFolder.open(run_dir).info.get("dataset", {}).get("class_names") or []
-    except (GanStudioError, OSError):
-        return []
-    return [str(n) for n in names] if isinstance(names, list) else []

@@ -26,6 +26,7 @@ MAX_REDRAW_INTERVAL_MS = 1000
 # and at the plain loop's speed with 0.015. At 0.02 a plot redraws about twice a second.
 REDRAW_BUDGET = 0.02
 MIN_SMOOTHING_WINDOW = 10
+LEGEND_COLUMNS = 8
 
 _style_applied = False
 
@@ -147,7 +148,9 @@ class MetricsPlot(pg.PlotWidget):
         # Set on the plot item before the curves exist, so every curve inherits them.
         item.setDownsampling(auto=True, mode="peak")
         item.setClipToView(True)
-        self.legend = pg.LegendItem(colCount=max(1, len(curves)), offset=None, frame=False, labelTextSize="8pt")
+        # One row, however many entries: a second row (the FCD plot's "floor" line is added by
+        # its owner) would reach into the view box. Unused columns take no width.
+        self.legend = pg.LegendItem(colCount=LEGEND_COLUMNS, offset=None, frame=False, labelTextSize="8pt")
         self.legend.setParentItem(item)  # the plot item: the title row is its top 30 px
         self.legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-4, 0))
         self.legend.layout.setContentsMargins(0, 4, 0, 0)  # one 20 px row: it fits the 30 px title row

@@ -43,20 +43,22 @@ class RunSummary:
     total_epochs: int
     best_epoch: int | None = None  # the epoch of checkpoints/best.pt (lowest FCD), if scored
     best_fcd: float | None = None
-    fcd_floor: float | None = None  # real digits against real digits: the best an FCD can be
+    fcd_floor: float | None = None  # real images against real images: the best a score can be
+    score_name: str = "FCD"  # "FD" for an encoder's judge (unlabelled data: no classes)
 
     @classmethod
     def from_quality(cls, run_dir: Path, reason: FinishReason, epochs_done: int, total_epochs: int,
                      quality_rows: list[dict[str, Any]]) -> RunSummary:
         """The best of quality.csv's rows (dicts with "epoch", "fcd", "fcd_floor"), as the trainer
-        chose checkpoints/best.pt: the lowest finite FCD, the earliest of equals."""
+        chose checkpoints/best.pt: the lowest finite FCD, the earliest of equals. A row without
+        "modes_covered" is an encoder's (unlabelled data): its "fcd" is an FD."""
         scored = [row for row in quality_rows if math.isfinite(float(row.get("fcd", math.nan)))]
         if not scored:
             return cls(Path(run_dir), reason, epochs_done, total_epochs)
         best = min(scored, key=lambda row: float(row["fcd"]))
         floor = float(best.get("fcd_floor", math.nan))
         return cls(Path(run_dir), reason, epochs_done, total_epochs, int(best["epoch"]), float(best["fcd"]),
-                   floor if math.isfinite(floor) else None)
+                   floor if math.isfinite(floor) else None, "FCD" if "modes_covered" in best else "FD")
 
     def headline(self) -> str:
         return f"{HEADLINES[self.reason]}: {self.epochs_done} of {self.total_epochs} epochs."
@@ -64,15 +66,15 @@ class RunSummary:
     def best_text(self) -> str:
         if self.best_epoch is None:
             return "No FCD scores for this run, so no best epoch."
-        floor = f" (real digits score {self.fcd_floor:.2f})" if self.fcd_floor is not None else ""
-        return f"Best: epoch {self.best_epoch}, FCD {self.best_fcd:.2f}{floor}, kept as checkpoints/best.pt."
+        floor = f" (floor {self.fcd_floor:.2f})" if self.fcd_floor is not None else ""  # as the Quality tab says it
+        return f"Best: epoch {self.best_epoch}, {self.score_name} {self.best_fcd:.2f}{floor}, kept as checkpoints/best.pt."
 
     def status_text(self) -> str:
         """One line for the status bar, short enough for the ~700 px it has at 1280 x 800: the
         run by its folder's name (the banner and its tooltip give the whole path)."""
         parts = [f"{HEADLINES[self.reason]}: {self.epochs_done} of {self.total_epochs} epochs"]
         if self.best_epoch is not None:
-            parts.append(f"best epoch {self.best_epoch}, FCD {self.best_fcd:.2f}")
+            parts.append(f"best epoch {self.best_epoch}, {self.score_name} {self.best_fcd:.2f}")
         parts.append(self.run_dir.name)
         return " · ".join(parts)
 
