@@ -8,10 +8,10 @@ from PySide6.QtWidgets import QCheckBox, QGridLayout, QWidget
 from ...core.playground.render import VIEWS
 
 LABELS = {
-    "surface": ("D's decision surface", "Heat map of D's verdict: orange = real, purple = fake"),
+    "surface": ("D's surface", "Heat map of D's verdict: orange = real, purple = fake"),
     "manifold": ("G's manifold", "A grid of noise warped by G; darker cells: more of G's mass"),
-    "real": ("Real points", "Samples of the distribution (green)"),
-    "fake": ("Fake points", "G's samples of a fixed noise batch (purple)"),
+    "real": ("Real", "Samples of the distribution (green)"),
+    "fake": ("Fake", "G's samples of a fixed noise batch (purple)"),
     "arrows": ("Gradients", "Where a G step moves each fake point"),
     "chart": ("Chart", "Losses and the KL / JS divergence of the grid histograms"),
 }
@@ -23,8 +23,7 @@ class PlaygroundViewToggles(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        # Three to a row: all six in one row (~600 px) made the tab, and the window, wider than 1280.
-        layout = QGridLayout(self)
+        layout = QGridLayout(self)  # two rows of three: the window keeps its 1280 px default width
         layout.setContentsMargins(0, 0, 0, 0)
         self.boxes: dict[str, QCheckBox] = {}
         for index, name in enumerate(TOGGLES):
@@ -36,7 +35,6 @@ class PlaygroundViewToggles(QWidget):
             box.toggled.connect(lambda _checked: self.viewsChanged.emit(self.views()))
             self.boxes[name] = box
             layout.addWidget(box, index // 3, index % 3)
-        layout.setColumnStretch(3, 1)
 
     def views(self) -> set[str]:
         return {name for name, box in self.boxes.items() if box.isChecked()}

@@ -46,11 +46,10 @@ class TrainingPage(QWidget):
         plots_layout = QVBoxLayout(plots)
         plots_layout.setContentsMargins(0, 0, 0, 0)
         self.step_controls = StepControls()
-        # Above both columns, not above the plots alone: the step controls need ~650 px, which
-        # beside the samples made the tab, and the window, wider than 1280.
         header = QHBoxLayout()
-        header.addWidget(self.step_controls, 1)
+        header.addStretch(1)
         header.addWidget(self.smooth_check)
+        plots_layout.addLayout(header)
         plot_split = QSplitter(Qt.Orientation.Vertical)
         plot_split.addWidget(self.loss_plot)
         plot_split.addWidget(self.prob_plot)
@@ -70,8 +69,8 @@ class TrainingPage(QWidget):
         split.setStretchFactor(1, 1)
         split.setSizes([560, 500])  # the samples deserve room: they are what people came to see
         layout = QVBoxLayout(self)
-        layout.addLayout(header)
-        layout.addWidget(split, 1)
+        layout.addWidget(self.step_controls)  # a row across the page: neither side loses width to it
+        layout.addWidget(split)
 
     # -- feeding ---------------------------------------------------------------------------------
     def clear(self) -> None:
