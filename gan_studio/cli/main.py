@@ -24,6 +24,8 @@ from .project import add_project_parser, run_project
 from .distributed import add_nproc_argument, launch_local, launched_by_torchrun, run_rank
 from .recipe import add_recipe_arguments, apply_chosen_recipe, explicit_keys
 from .training import drive_training
+from .compare import add_compare_parser, run_compare
+from .runs import add_runs_parser, run_runs
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,9 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     train = commands.add_parser("train", help="train a new run", description="Train a new run on the built-in digits or your data.")
-    train.add_argument("--preset", default="default", choices=sorted(PRESETS), help="starting configuration (default: %(default)s)")
+    train.add_argument("--preset", choices=sorted(PRESETS), help="starting configuration (default: default; with --init-from, the parent's)")
     train.add_argument("--config", type=Path, help="a run config JSON file (e.g. a run's run.json 'config' saved alone)")
     train.add_argument("--out", type=Path, help="run folder to create (default: a new folder under ./runs)")
+    train.add_argument("--init-from", metavar="RUN[:best|last|PATH]", help="start from another run's G and D (fine-tune): its best checkpoint, else its last")
+    train.add_argument("--init-optimizers", action="store_true", help="with --init-from: also take both optimisers' state")
     data = train.add_argument_group("data")
     data.add_argument("--data", help="image folder, tutorial folder with train.csv, IDX or .npz/.npy file (default: built-in digits)")
     data.add_argument("--size", type=int, help="image side in pixels")
@@ -90,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_judge_parser(commands)
     add_project_parser(commands)
     add_bench_parser(commands)
+    add_runs_parser(commands)
+    add_compare_parser(commands)
     add_playground_parser(commands)
     commands.add_parser("presets", help="list the presets")
     return parser
@@ -121,8 +127,12 @@ def _overrides(args: argparse.Namespace) -> dict[tuple[str, str], object]:
     }
 
 
-def config_from_args(args: argparse.Namespace) -> RunConfig:
-    config = load_config_file(args.config) if args.config else preset_config(args.preset)
+def config_from_args(args: argparse.Namespace, base: RunConfig | None = None) -> RunConfig:
+    """The options applied to --config, else --preset, else ``base`` (a parent's), else the default preset."""
+    if args.config:
+        config = load_config_file(args.config)
+    else:
+        config = base.copy() if args.preset is None and base is not None else preset_config(args.preset or "default")
     for (section, name), value in _overrides(args).items():
         if value is not None:
             setattr(getattr(config, section), name, value)
@@ -138,8 +148,20 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..core.runs.folder import new_run_name
     from ..core.train.trainer import Trainer
 
-    config = config_from_args(args)
-    config, dataset = apply_chosen_recipe(config, args, explicit_keys(_overrides(args)))
+    parent = None
+    if args.init_from and (args.nproc is not None or launched_by_torchrun()):
+        raise ConfigError("--init-from works in one process only for now: leave out --nproc (and torchrun)")
+    if args.init_from:
+        from ..core.runs.lineage import InitFrom
+        from ..core.train.init_from import open_parent
+
+        parent = open_parent(InitFrom.parse(args.init_from, args.init_optimizers))
+    elif args.init_optimizers:
+        raise ConfigError("--init-optimizers needs --init-from RUN")
+    config = config_from_args(args, parent.config if parent is not None else None)
+    dataset = None
+    if parent is None:  # a run initialised from another keeps its parent's settings
+        config, dataset = apply_chosen_recipe(config, args, explicit_keys(_overrides(args)))
     out = args.out if args.out is not None else Path("runs") / new_run_name(config)
     if args.nproc is not None:  # every rank must write into the one folder named here
         args.out = out
@@ -148,7 +170,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         from ..core.train.distributed_session import DistributedTrainer
 
         return run_rank(lambda context: DistributedTrainer.new(config, out, context), config.train.device, args.quiet)
-    return drive_training(Trainer.new(config, out, dataset=dataset), args.quiet)
+    return drive_training(Trainer.new(config, out, dataset=dataset, init_from=parent), args.quiet)
 
 
 def _refuse_if_written(run: Path) -> None:
@@ -204,7 +226,7 @@ def open_window(self_test: bool) -> int:
 
 COMMANDS = {"train": cmd_train, "resume": cmd_resume, "sample": cmd_sample, "export": run_export, "evaluate": run_evaluate,
             "judge": run_judge, "project": run_project, "presets": cmd_presets, "bench": run_bench,
-            "playground": run_playground}
+            "playground": run_playground, "runs": run_runs, "compare": run_compare}
 
 
 def main(argv: list[str] | None = None) -> int:

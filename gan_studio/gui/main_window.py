@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
 from ..core.config import RunConfig
 from ..core.recipes import DataFacts
 from ..core.events import CheckpointSaved, EpochEnd, Finished, FinishReason, HealthWarning, RunStarted, StepMetrics
+from ..core.config import RunConfig
 from ..core.runs.folder import new_run_name
+from ..core.runs.lineage import InitFrom
 from ..core.runs.lock import RunLocked, run_writer
 from .actions import add_toolbar_and_menus, create_actions
 from .dialogs.messages import show_about, show_error
@@ -32,6 +34,7 @@ from .workers.training import TrainingController, TrainingState
 from .widgets.latent_explorer import LatentExplorer
 from .widgets.playground_tab import PlaygroundTab
 from .widgets.quality_panel import QualityPanel
+from .widgets.runs_panel import RunsPanel
 from .widgets.run_summary_banner import RunSummary, RunSummaryBanner
 from .widgets.setup_panel import SetupPanel
 from .widgets.training_page import TrainingPage
@@ -61,12 +64,13 @@ class MainWindow(QMainWindow):
         self.controller = TrainingController(self)
         self.watcher = RunWatcher(self)
         self.devices = DeviceProbe(self)
-        self.judge_worker = JudgeWorker(self)  # trains a judge for the user's labelled data
+        self.judge_worker = JudgeWorker(self)  # trains a judge for the user's data (a classifier, or an encoder without labels)
         self.opened_run: RunHistory | None = None  # a run opened from disk (resumable)
         self._run_started: RunStarted | None = None  # the run being trained, for the explorer
         self._total_epochs = 0
         self._close_when_stopped = False
         self._finished: Finished | None = None  # the run just ended, summed up once its folder is read
+        self._init_from: InitFrom | None = None  # the next new run starts from this run's weights
 
         self.page = TrainingPage()
         self.tabs = QTabWidget()
@@ -78,6 +82,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.explorer, "Explore")
         self.playground = PlaygroundTab(self.settings.runs_dir())
         self.tabs.addTab(self.playground, "Playground")
+        self.runs = RunsPanel(self.settings.runs_dir(), self.settings.run_folders())
+        self.tabs.addTab(self.runs, "Runs")
         self.banner = RunSummaryBanner()  # the end of a run: where it is, its best, what next
         self.setCentralWidget(self.banner.above(self.tabs))
 
@@ -135,6 +141,9 @@ class MainWindow(QMainWindow):
         self.watcher.epochAdded.connect(self._on_watched_epoch)
         self.watcher.failed.connect(lambda message: self._error("Cannot open run", message))
         self.devices.found.connect(self.form.set_devices)
+        self.runs.openRequested.connect(lambda path: (self.open_run(path), self.tabs.setCurrentWidget(self.page)))
+        self.runs.startFromRequested.connect(self.start_from)
+        self.runs.foldersChanged.connect(self.settings.set_run_folders)
         self.quality.bind_judge_worker(self.judge_worker)
         self.banner.openFolderRequested.connect(self._show_run_folder)
         self.banner.exploreRequested.connect(lambda _: self.tabs.setCurrentWidget(self.explorer))
@@ -193,7 +202,8 @@ class MainWindow(QMainWindow):
         # The panel's dataset is the whole source: with a limit (or another filter) the trainer
         # loads what the config asks for, so the run records the data that resuming will load.
         same = self.data_panel.data_config() == config.data
-        self.controller.start_new(config, run_dir, dataset=self.data_panel.dataset() if same else None)
+        self.controller.start_new(config, run_dir, dataset=self.data_panel.dataset() if same else None, init_from=self._init_from)
+        self._init_from = None
 
     def form_run_config(self):
         """The form's config with the chosen data, or None after saying why it cannot train."""
@@ -226,9 +236,19 @@ class MainWindow(QMainWindow):
             return
         self.watcher.open(Path(path), follow=True)
 
+    def start_from(self, path: Path, config: RunConfig) -> None:
+        """A new run with this run's config that starts from its weights (Train starts it)."""
+        if not self.controller.state.busy:
+            self.new_run()
+            self.form.set_config(config)
+            self.data_panel.set_source(config.data.source)
+            self._init_from = InitFrom(Path(path))
+            self.statusBar().showMessage(f"The next run starts from {Path(path).name}'s weights: change the data or settings, then Train", 15000)
+
     def new_run(self) -> None:
         if self.controller.state.busy:
             return
+        self._init_from = None
         self.watcher.close_run()
         self.opened_run = None
         self.page.clear()
@@ -410,6 +430,7 @@ class MainWindow(QMainWindow):
         """Ask every job to stop, then wait for each: no thread may outlive the window."""
         stop_jobs(self)  # all at once: the others end while the trainer saves its checkpoint
         self.explorer.shutdown()
+        self.runs.shutdown()
         self.controller.shutdown()
         self.watcher.shutdown()
         self.data_panel.shutdown()

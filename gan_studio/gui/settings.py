@@ -65,6 +65,14 @@ class AppSettings:
     def runs_dir(self) -> Path:
         return Path(str(self._get("run/runs_dir", str(default_runs_dir()))))
 
+    def run_folders(self) -> list[Path]:
+        """Folders the Runs tab lists besides the runs folder."""
+        value = self._get("runs/folders", [])
+        return [Path(str(v)) for v in (value if isinstance(value, list) else [value] if value else [])]
+
+    def set_run_folders(self, folders: list[str]) -> None:
+        self.qsettings.setValue("runs/folders", [str(f) for f in folders])
+
     def last_opened_dir(self) -> str:
         return str(self._get("run/last_opened_dir", str(self.runs_dir())))
 

@@ -54,7 +54,7 @@ def test_a_live_edit_reaches_metrics_csv_and_a_run_loads_again(qtbot, tmp_path):
     tab.controls.batch_spin.setValue(16)
     _press_and_wait(qtbot, tab, "stepBothButton", 1, 1)
     with qtbot.waitSignal(tab.worker.settingsChanged, timeout=60000):
-        tab.findChild(QSpinBox, "dStepsSpin").setValue(2)
+        tab.findChild(QSpinBox, "playgroundDStepsSpin").setValue(2)
     _press_and_wait(qtbot, tab, "stepBothButton", 3, 2)
     tab.stop()
     run_dir = tab.worker.run_dir
@@ -67,6 +67,6 @@ def test_a_live_edit_reaches_metrics_csv_and_a_run_loads_again(qtbot, tmp_path):
     _press_and_wait(qtbot, tab, "stepGButton", 3, 3)
     tab.findChild(QPushButton, "pinButton").click()
     assert tab.before.isVisible() and tab.before.frame.g_updates == 3
-    tab.findChild(QPushButton, "resetButton").click()
+    tab.findChild(QPushButton, "playgroundResetButton").click()
     qtbot.waitUntil(lambda: tab.canvas.frame is not None and tab.canvas.frame.g_updates == 0, timeout=60000)
     assert tab.worker.run_dir != run_dir

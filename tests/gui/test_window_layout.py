@@ -38,7 +38,7 @@ def test_the_setup_panel_fits_without_scrolling_with_the_loss_settings_in_view(w
         pytest.fail(f"the Setup panel scrolls: viewport {panel.viewport().size()}, needs {panel.widget().sizeHint()}")
     view = QRect(0, 0, panel.viewport().width(), panel.viewport().height())
     for name in LOSS_SETTINGS + MOST_USED:
-        control = window.findChild(QWidget, name)
+        control = panel.findChild(QWidget, name)  # the panel's: the Playground tab has a lossCombo too
         assert control.isVisible(), name
         assert view.contains(QRect(control.mapTo(panel.viewport(), control.rect().topLeft()), control.size())), name
 

@@ -161,6 +161,14 @@ class RunFolder:
         self.info.update(values)
         self.save_info()
 
+    def record_end(self, reason: str, epoch: int, step: int) -> None:
+        """Say in run.json how the session ended (completed, stopped, diverged, out-of-memory)."""
+        now = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        try:
+            self.update_info(ended={"reason": reason, "epoch": int(epoch), "step": int(step), "at": now})
+        except OSError:
+            pass  # a full disk at the very end: the checkpoint matters, this note does not (status reads as stopped)
+
     @property
     def config(self) -> RunConfig:
         return RunConfig.from_dict(self.info["config"])
@@ -232,8 +240,7 @@ class RunFolder:
     def read_epochs(self) -> list[dict[str, float]]:
         if not self.epochs_path.is_file():
             return []
-        with self.epochs_path.open(encoding="utf-8", newline="") as handle:
-            return [{k: _number(v) for k, v in row.items()} for row in csv.DictReader(handle)]
+        return [{k: _number(v) for k, v in row.items()} for row in csv.DictReader(_complete_rows(self.epochs_path))]
 
 
     def read_quality(self) -> list[dict[str, Any]]:
@@ -242,13 +249,12 @@ class RunFolder:
         if not self.quality_path.is_file():
             return []
         rows = []
-        with self.quality_path.open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                histogram = row.pop("class_histogram", None)
-                parsed: dict[str, Any] = {k: _number(v) for k, v in row.items() if k is not None}
-                if histogram is not None:
-                    parsed["class_histogram"] = [int(v) for v in histogram.split()] if histogram.strip() else []
-                rows.append(parsed)
+        for row in csv.DictReader(_complete_rows(self.quality_path)):
+            histogram = row.pop("class_histogram", None)
+            parsed: dict[str, Any] = {k: _number(v) for k, v in row.items() if k is not None}
+            if histogram is not None:
+                parsed["class_histogram"] = [int(v) for v in histogram.split()] if histogram.strip() else []
+            rows.append(parsed)
         return rows
 
     def append_health(self, record: dict[str, Any]) -> None:
@@ -269,6 +275,12 @@ class RunFolder:
             if isinstance(record, dict):
                 records.append(record)
         return records
+
+
+def _complete_rows(path: Path) -> io.StringIO:
+    """A CSV's text up to its last newline: a row another process is writing right now is left out."""
+    text = path.read_text(encoding="utf-8")
+    return io.StringIO(text[: text.rfind("\n") + 1], newline="")
 
 
 def _number(text: str | None) -> float:

@@ -8,6 +8,7 @@ import platform
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +20,9 @@ from ..events import RunStarted
 from ..runs.folder import RunFolder
 from ..runs.lock import LOCK_FILES, RunLock
 
+if TYPE_CHECKING:
+    from .init_from import Parent
+
 
 @dataclass
 class OpenedRun:
@@ -29,6 +33,7 @@ class OpenedRun:
     lock: RunLock | None = None  # held from opening until close(): this process writes the run
     made_folder: bool = False  # a new run's folder did not exist before
     started: bool = False  # set by the trainer once its session is built
+    parent: Parent | None = None  # a new run's starting weights (init_from.py)
 
     def __enter__(self) -> OpenedRun:
         return self
@@ -49,12 +54,19 @@ class OpenedRun:
             _remove_if_only_lock_files(self.run.path)
 
 
-def open_new_run(run_dir: Path, config: RunConfig, dataset: ImageDataset | None) -> OpenedRun:
+def open_new_run(run_dir: Path, config: RunConfig, dataset: ImageDataset | None, parent: Parent | None = None) -> OpenedRun:
     """A new run in ``run_dir`` (made if missing, else empty or a run that never reached its first
-    checkpoint, which starts over), its lock held: RunLocked when another process writes it."""
+    checkpoint, which starts over), its lock held: RunLocked when another process writes it.
+    ``parent``: the run starts from its weights, if they fit (checked before the folder is made)."""
     # Data first: a bad source or a batch larger than the data must not leave an empty run
-    # folder behind, which would refuse the same command once the mistake is fixed.
+    # folder behind, which would refuse the same command once the mistake is fixed; and so for
+    # a parent whose model does not fit the data.
     dataset = read_data(config, dataset)
+    extra = {"versions": _versions()}
+    if parent is not None:
+        _, height, width, channels = dataset.images.shape
+        parent.check_compatible(config, (channels, height, width), dataset.num_classes if config.model.conditional else 0)
+        extra["parent"] = parent.record()
     resolve_device(config.train.device)  # a device this machine lacks: said before anything is made
     run_dir = Path(run_dir).expanduser()
     made = not run_dir.exists()
@@ -70,8 +82,8 @@ def open_new_run(run_dir: Path, config: RunConfig, dataset: ImageDataset | None)
         raise
     try:
         _start_over_if_unstarted(run_dir)
-        run = RunFolder.create(run_dir, config, extra={"versions": _versions()})
-        opened = OpenedRun(run, config, record_data(run, config, dataset), None, lock, made)
+        run = RunFolder.create(run_dir, config, extra=extra)
+        opened = OpenedRun(run, config, record_data(run, config, dataset), None, lock, made, parent=parent)
     except BaseException:
         if made:
             _clear_run_files(run_dir)
@@ -123,6 +135,7 @@ def _resume_locked(run: RunFolder, extra_epochs, minutes, dataset, machine: Mach
     if minutes is not None:
         config.train.minutes = float(minutes)
         validate(config)
+    run.info.pop("ended", None)  # training again: the status is no longer the last session's end
     run.update_info(config=config.to_dict())
     run.truncate_metrics(after_step=int(state["global_step"]), after_epoch=done)
     return OpenedRun(run, config, record_data(run, config, read_data(config, dataset)), state, lock)

@@ -30,6 +30,7 @@ from ..models.sampling import fixed_inputs, render_grid, weights_to_numpy
 from ..config import augment_policy
 from .augment import Augmenter
 from .sharding import resumed_step_in_epoch, shard_indices
+from .init_from import Parent
 from .steps import AdversarialStep
 
 EPOCH_COLUMNS = ("epoch", "step", "epoch_time_s", "elapsed_s", *STEP_METRICS)
@@ -41,7 +42,8 @@ class TrainingSession:
     world_size = 1
     backend: str | None = None
 
-    def __init__(self, config: RunConfig, dataset: ImageDataset, run: RunFolder, state: dict | None) -> None:
+    def __init__(self, config: RunConfig, dataset: ImageDataset, run: RunFolder, state: dict | None,
+                 parent: Parent | None = None) -> None:
         self.config = config
         self.run = run
         cfg = config.train
@@ -96,6 +98,9 @@ class TrainingSession:
             ema=self.ema, ema_decay=cfg.ema_decay, ema_warmup=cfg.ema_warmup, channels_last=self.channels_last,
             augmenter=self.augmenter, r1_gamma=cfg.r1_gamma, r1_every=cfg.r1_every,
         )
+
+        if parent is not None and state is None:  # a new run starting from another run's weights
+            parent.load_into(self)
 
         self.epoch = 0  # epochs completed
         self.step_in_epoch = 0  # batches done in the epoch in progress

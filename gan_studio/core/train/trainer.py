@@ -47,6 +47,8 @@ from ..runs.folder import METRICS_COLUMNS
 from .clock import TrainingClock
 from .commands import Command, TrainerCommands
 from ..observers import EpochDone, Observer
+from ..runs.lineage import InitFrom
+from .init_from import Parent, open_parent
 from .opening import OpenedRun, open_new_run, open_run_to_resume, record_session, run_started
 from .session import TrainingSession
 from .stepping import SteppingPhases
@@ -100,9 +102,11 @@ class Trainer(SteppingPhases):
         machine: Machine | None = None,
         observers: Sequence[Observer] = (),
         now: Callable[[], float] = time.perf_counter,
+        init_from: InitFrom | Parent | None = None,
     ) -> None:
         self.run_dir = Path(run_dir).expanduser()
         self.machine = machine  # a resume's device and threads (a new run's are in its config)
+        self.init_from = init_from  # a new run's starting weights: another run's checkpoint
         self.config = config
         self.resuming = resume
         self.extra_epochs = extra_epochs
@@ -123,8 +127,9 @@ class Trainer(SteppingPhases):
     def new(
         cls, config: RunConfig, run_dir: Path, dataset: ImageDataset | None = None, commands: TrainerCommands | None = None,
         *, observers: Sequence[Observer] = (), now: Callable[[], float] = time.perf_counter,
-    ) -> Trainer:
-        return cls(run_dir, config.copy(), resume=False, dataset=dataset, commands=commands, observers=observers, now=now)
+        init_from: InitFrom | Parent | None = None,
+    ) -> Trainer:  # init_from: start from another run's G and D (and optimisers), see init_from.py
+        return cls(run_dir, config.copy(), False, dataset=dataset, commands=commands, observers=observers, now=now, init_from=init_from)
 
     @classmethod
     def resume(
@@ -180,7 +185,7 @@ class Trainer(SteppingPhases):
         self.observers = self._make_observers(opened, session)
 
     def _make_session(self, opened: OpenedRun) -> TrainingSession:
-        return TrainingSession(self.config, opened.dataset, opened.run, opened.state)
+        return TrainingSession(self.config, opened.dataset, opened.run, opened.state, opened.parent)
 
     def _make_observers(self, opened: OpenedRun, session: TrainingSession) -> tuple[Observer, ...]:
         run, dataset = opened.run, opened.dataset
@@ -191,7 +196,8 @@ class Trainer(SteppingPhases):
     def _open(self) -> OpenedRun:
         if self.resuming:
             return open_run_to_resume(self.run_dir, self.extra_epochs, self.minutes, self.dataset, self.machine)
-        return open_new_run(self.run_dir, self.config, self.dataset)
+        parent = open_parent(self.init_from) if isinstance(self.init_from, InitFrom) else self.init_from
+        return open_new_run(self.run_dir, self.config, self.dataset, parent)
 
     def _train(self) -> Iterator[Event]:
         session = self._session
@@ -398,6 +404,8 @@ class Trainer(SteppingPhases):
     def _finish(self, reason: FinishReason, message: str, checkpoint: Path | None) -> Iterator[Event]:
         """Every end of the run: what the observers have to say first, then Finished."""
         finished = Finished(reason, message, self._session.epoch, self._session.global_step, checkpoint)
+        if self._session.rank == 0:  # the runs table's status; rank 0 is the folder's one writer
+            self._run.record_end(reason.value, finished.epoch, finished.global_step)
         last_words = [event for observer in self.observers for event in observer.on_finishing(finished)]
         for event in last_words:
             yield from self._emit(event)

@@ -46,6 +46,8 @@ class PlaygroundTab(QWidget):
         self.pin_button.setToolTip("Keep this picture beside the live one, e.g. the plain GAN before trying the remedy")
         self.loss_plot = MetricsPlot(LOSS_CURVES, "Losses", "loss")
         self.divergence_plot = MetricsPlot(DIVERGENCE_CURVES, "Divergence of the grid histograms", "nats")
+        for plot in (self.loss_plot, self.divergence_plot):
+            plot.setMinimumWidth(120)  # below their size hints: the window keeps its 1280 px default
         self.status = QLabel("")
         self.status.setObjectName("playgroundStatus")
         self.status.setWordWrap(True)

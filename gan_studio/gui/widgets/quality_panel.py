@@ -126,7 +126,7 @@ class QualityPanel(QWidget):
         self.help.setToolTip("How to read the quality numbers")
         self.help.setAccessibleName("What do these numbers mean?")
 
-        curves = QSplitter(Qt.Orientation.Vertical)
+        curves = self._curve_split = QSplitter(Qt.Orientation.Vertical)
         for plot in (self.fcd_plot, self.pr_plot, self.diversity_plot, self.memorisation_plot):
             curves.addWidget(plot)
         right = QWidget()
@@ -365,8 +365,16 @@ class QualityPanel(QWidget):
             widget.setVisible(judge and classes)
         for widget in (self.diversity_plot, self.memorisation_plot):
             widget.setVisible(not judge or not classes)
-        self.fcd_plot.getPlotItem().setTitle("Distance to real images (FD)" if judge and not classes else "Distance to real digits (FCD)")
+        name = "FD" if judge and not classes else "FCD"  # an encoder's Fréchet distance, or a classifier's
+        self.fcd_plot.getPlotItem().setTitle("Distance to real images (FD)" if name == "FD" else "Distance to real digits (FCD)")
+        self.fcd_plot.getPlotItem().setLabel("left", name)
+        for _, label in self.fcd_plot.legend.items:
+            if label.text in ("FCD", "FD"):
+                label.setText(name)
         self.help.setText(PIXEL_HELP if not judge else JUDGE_HELP if classes else SSL_HELP)
+        # Plots hidden at first come back at zero height: share the column among those shown.
+        shown = [not plot.isHidden() for plot in self._plots()]
+        self._curve_split.setSizes([600 // max(1, sum(shown)) if on else 0 for on in shown])
 
     def _add_warning(self, kind: str, step: int, title: str, message: str, suggestion: str) -> None:
         pixmap = QStyle.StandardPixmap.SP_MessageBoxCritical if kind == "diverged" else QStyle.StandardPixmap.SP_MessageBoxWarning

@@ -26,6 +26,7 @@ class StepControls(QWidget):
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+
         self.buttons = {}
         for player, name, text, tip in (("d", "trainingStepDButton", "D step", "One discriminator update on the next batch, then pause"),
                                         ("g", "trainingStepGButton", "G step", "One generator update on the next batch, then pause"),

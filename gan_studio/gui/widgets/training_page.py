@@ -47,7 +47,7 @@ class TrainingPage(QWidget):
         plots_layout.setContentsMargins(0, 0, 0, 0)
         self.step_controls = StepControls()
         header = QHBoxLayout()
-        header.addWidget(self.step_controls, 1)
+        header.addStretch(1)
         header.addWidget(self.smooth_check)
         plots_layout.addLayout(header)
         plot_split = QSplitter(Qt.Orientation.Vertical)
@@ -69,6 +69,7 @@ class TrainingPage(QWidget):
         split.setStretchFactor(1, 1)
         split.setSizes([560, 500])  # the samples deserve room: they are what people came to see
         layout = QVBoxLayout(self)
+        layout.addWidget(self.step_controls)  # a row across the page: neither side loses width to it
         layout.addWidget(split)
 
     # -- feeding ---------------------------------------------------------------------------------

@@ -108,15 +108,16 @@ class TrainingController(QObject):
             self.stateChanged.emit(state)
 
     # -- commands --------------------------------------------------------------------------------
-    def start_new(self, config: RunConfig, run_dir: Path, dataset=None) -> None:
-        """Train a new run in ``run_dir``; ``dataset`` (already loaded) saves loading it twice."""
+    def start_new(self, config: RunConfig, run_dir: Path, dataset=None, init_from=None) -> None:  # noqa: ANN001
+        """Train a new run in ``run_dir``; ``dataset`` (already loaded) saves loading it twice;
+        ``init_from`` (an InitFrom): start from another run's weights."""
         config = config.copy()
         commands = self._fresh_commands()
 
         def make():
             from ...core.train.trainer import Trainer  # imports torch: in the worker thread
 
-            return Trainer.new(config, run_dir, dataset=dataset, commands=commands)
+            return Trainer.new(config, run_dir, dataset=dataset, commands=commands, init_from=init_from)
 
         self._start(make, Path(run_dir))
 
