@@ -45,7 +45,7 @@ def test_metrics_reader_returns_only_complete_new_rows(tmp_path):
     reader = MetricsReader(path)
     assert reader.read_new() is None  # no file yet
     writer = CsvAppender(path, METRICS_COLUMNS)
-    writer.write_rows([[1, 1, 0.1, 1, 2, 0.5, 0.5, 1, 1, 1e-3, 1e-3]])
+    writer.write_rows([[1, 1, 0.1, 1, 2, 0.5, 0.5, 1, 1, 0.6, 0.2, 1e-3, 1e-3]])
     first = reader.read_new()
     assert first["step"].tolist() == [1.0] and first["g_loss"].tolist() == [2.0]
     assert reader.read_new() is None
@@ -53,7 +53,7 @@ def test_metrics_reader_returns_only_complete_new_rows(tmp_path):
         handle.write("1,2,0.2,1.5,")
     assert reader.read_new() is None
     with path.open("a") as handle:
-        handle.write(",0.4,0.6,1,1,1e-3,1e-3\n")
+        handle.write(",0.4,0.6,1,1,0.6,0.2,1e-3,1e-3\n")
     second = reader.read_new()
     assert second["step"].tolist() == [2.0] and np.isnan(second["g_loss"][0])
     writer.close()
@@ -62,7 +62,7 @@ def test_metrics_reader_returns_only_complete_new_rows(tmp_path):
 def test_truncate_drops_history_after_the_checkpoint(tmp_path):
     run = RunFolder.create(tmp_path / "run", RunConfig())
     writer = CsvAppender(run.metrics_path, METRICS_COLUMNS)
-    writer.write_rows([[1 + s // 3, s, 0, 1, 1, 0.5, 0.5, 1, 1, 1, 1] for s in range(1, 10)])
+    writer.write_rows([[1 + s // 3, s, 0, 1, 1, 0.5, 0.5, 1, 1, 0.6, 0.2, 1, 1] for s in range(1, 10)])
     writer.close()
     for epoch in (1, 2, 3):
         save_png_atomic(np.zeros((4, 4, 1), np.uint8), run.sample_path(epoch))

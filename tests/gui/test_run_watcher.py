@@ -19,7 +19,7 @@ def watcher(qtbot):
 
 
 def _row(step: int) -> list:
-    return [1, step, 0.1 * step, 1.0, 2.0, 0.6, 0.4, 1.0, 1.0, 2e-4, 2e-4]
+    return [1, step, 0.1 * step, 1.0, 2.0, 0.6, 0.4, 1.0, 1.0, 0.6, 0.2, 2e-4, 2e-4]
 
 
 def test_history_then_live_rows_and_epochs(qtbot, watcher, tmp_path):
