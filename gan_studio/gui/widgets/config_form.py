@@ -266,7 +266,8 @@ class ConfigForm(QWidget):
                                  ("Epochs", _row(self._epochs, "Batch", self._batch)), ("Train for", self._minutes),
                                  ("Learning rate", _row(self._lr_g, "D", self._lr_d, first_label="G"))])
         self._group("Loss details", [("Schedule", _row(self._schedule, "D steps", self._d_steps)),
-                                     ("Label smoothing", self._smoothing), ("EMA of G", self._ema)], expanded=True)
+                                     ("Label smoothing", _row(self._smoothing, "EMA of G", self._ema))],
+                    expanded=True)  # smoothing and EMA share a row: the panel must fit 800 px high
         self._group("Model details", [("Width (DCGAN)", self._width), ("Hidden units (MLP)", self._hidden),
                                       ("Latent size z", self._z_dim), ("", self._conditional)], expanded=False)
         self._group("Images", [("Size", self._size), ("Colour", self._channels)], expanded=False)
