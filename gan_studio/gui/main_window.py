@@ -298,6 +298,8 @@ class MainWindow(QMainWindow):
         config = self.form.config()
         self.data_panel.set_image_options(config.data.channels, config.data.image_size)
         self.recipe.set_config(config)
+        if not self.controller.allows("steer"):  # idle: the live controls show what Train will use
+            self.page.step_controls.set_settings(config.train.loss, config.train.d_steps)
 
     def _on_run_started(self, event: RunStarted) -> None:
         self._run_started = event

@@ -155,3 +155,13 @@ def test_the_training_tab_steps_one_player_and_refreshes_the_grid(qtbot, window,
     assert changed.args[0].d_steps == 3
     with qtbot.waitSignal(window.trainingFinished, timeout=30000):
         window.actions.stop.trigger()
+
+
+def test_the_idle_training_tab_shows_the_loss_and_d_steps_train_will_use(window):
+    from gan_studio.core.config import preset_config
+
+    wgan = preset_config("wgan-gp")
+    window.form.set_config(wgan)
+    steps = window.page.step_controls
+    assert steps.loss_combo.currentText() == wgan.train.loss == "wgan-gp"
+    assert steps.d_steps_spin.value() == wgan.train.d_steps == 5
