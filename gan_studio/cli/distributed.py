@@ -54,7 +54,9 @@ def run_rank(make_trainer: Callable, device_name: str, quiet: bool) -> int:
     try:
         context = start(device_name)
         trainer = make_trainer(context)
-        return drive_training(trainer, quiet, show=context.is_main, signals=(signal.SIGINT, signal.SIGTERM))
+        status = drive_training(trainer, quiet, show=context.is_main, signals=(signal.SIGINT, signal.SIGTERM))
+        finish(wait_for_peers=True)
+        return status
     except ElsewhereError as error:  # another rank has said it; rank 0 repeats it once
         if context is not None and context.is_main:
             _error(str(error))

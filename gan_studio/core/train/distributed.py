@@ -101,11 +101,18 @@ def start(device_name: str, environ: Mapping[str, str] = os.environ) -> Distribu
     return DistributedContext(rank, world_size, local_rank, backend, device)
 
 
-def finish() -> None:
-    """Leave the process group (after the run, on every rank)."""
+def finish(wait_for_peers: bool = False) -> None:
+    """Leave the process group (after the run, on every rank).
+
+    ``wait_for_peers`` (after a run that ended normally): a barrier first, so no rank tears down
+    its gloo connections while rank 0 still scores and saves the last epoch; a rank that left
+    early was seen to abort once ("terminate called without an active exception", SIGABRT) in
+    the 2-process resume test."""
     import torch.distributed as dist
 
     if dist.is_available() and dist.is_initialized():
+        if wait_for_peers:
+            dist.barrier()
         dist.destroy_process_group()
 
 
