@@ -63,6 +63,12 @@ def new_judge(in_channels: int, num_classes: int, generator: torch.Generator) ->
     """A freshly initialised Judge (PyTorch's default init), drawn from ``generator`` alone."""
     with torch.device("meta"):  # no global random numbers are drawn for a throwaway init
         model = Judge(in_channels, num_classes)
+    return init_from_generator(model, generator)
+
+
+def init_from_generator(model: nn.Module, generator: torch.Generator) -> nn.Module:
+    """Give a model built on the meta device PyTorch's default init, drawn from ``generator``
+    alone (judges and encoders must not move torch's global random stream)."""
     model.to_empty(device="cpu")
     for module in model.modules():
         if isinstance(module, (nn.Conv2d, nn.Linear)):

@@ -27,13 +27,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from safetensors.torch import save_file
-from torch import nn
 
 from ..atomic import atomic_path, write_text_atomic
 from ..device import tune_allocator
 from ..errors import DataError, GanStudioError
 from ..jobs import NO_TASK, TaskState
 from .judge import MIN_SIZE
+from .judge_training import init_from_generator
 from .judges import SSL, SSL_INFO_NAME, SSL_WEIGHTS_NAME, judge_folder
 from .metrics import UNLABELLED_MIN, unlabelled_count, unlabelled_split
 from .ssl_judge import ARCHITECTURE, Encoder, SSLJudge, load_ssl_judge
@@ -79,17 +79,7 @@ def new_encoder(in_channels: int, generator: torch.Generator) -> Encoder:
     """A freshly initialised Encoder (PyTorch's default init), drawn from ``generator`` alone."""
     with torch.device("meta"):
         model = Encoder(in_channels)
-    model.to_empty(device="cpu")
-    for module in model.modules():
-        if isinstance(module, (nn.Conv2d, nn.Linear)):
-            nn.init.kaiming_uniform_(module.weight, a=math.sqrt(5), generator=generator)
-            if module.bias is not None:
-                bound = 1 / math.sqrt(nn.init._calculate_fan_in_and_fan_out(module.weight)[0])
-                nn.init.uniform_(module.bias, -bound, bound, generator=generator)
-        elif isinstance(module, nn.BatchNorm2d):
-            module.reset_parameters()
-    model.feature_scale.fill_(1.0)
-    return model
+    return init_from_generator(model, generator)
 
 
 def _uniform(n: int, low: float, high: float, generator: torch.Generator) -> torch.Tensor:
