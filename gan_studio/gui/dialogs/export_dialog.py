@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from ...core.jobs import TaskState
 from ...core.latent.bookmarks import Bookmark
+from ..controls import named_button
 from ..workers.jobs import Jobs, Latest
 from ..workers.render import snapshot_of
 from .export_options import KINDS, ExportOptions
@@ -110,10 +111,7 @@ class ExportDialog(QDialog):
 
     @staticmethod
     def _button(name: str, text: str, tip: str) -> QPushButton:
-        button = QPushButton(text)
-        button.setObjectName(name)
-        button.setAccessibleName(text.rstrip("…"))
-        button.setToolTip(tip)
+        button = named_button(name, text, tip)
         button.setAutoDefault(False)
         return button
 

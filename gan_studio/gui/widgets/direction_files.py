@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QWidget
 
 from ...core.errors import GanStudioError
 from ...core.latent.direction_files import Directions, load_directions, save_directions
+from ..controls import named_button
 
 FILTERS = "Directions as JSON (*.json);;GANSpace components (*.npz)"
 
@@ -36,13 +37,7 @@ class DirectionFiles(QWidget):
         layout.addWidget(self.save_button)
         layout.addWidget(self.load_button)
 
-    @staticmethod
-    def _button(name: str, text: str, tip: str) -> QPushButton:
-        button = QPushButton(text)
-        button.setObjectName(name)
-        button.setAccessibleName(text.rstrip("…"))
-        button.setToolTip(tip)
-        return button
+    _button = staticmethod(named_button)
 
     def set_provider(self, provider: Callable[[], tuple[Directions | None, dict[str, Any]]]) -> None:
         """``provider()`` gives (the directions on show or None, facts about them: z_dim, generator, epoch, class)."""

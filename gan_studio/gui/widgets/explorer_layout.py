@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSlider, QSpinBox,
+    QComboBox, QGroupBox, QHBoxLayout, QLabel, QScrollArea, QSlider, QSpinBox,
     QSplitter, QStackedWidget, QVBoxLayout, QWidget,
 )
 
+from ..controls import named_button
 from .bookmark_list import BookmarkList
 from .direction_files import DirectionFiles
 from .direction_sliders import SliderBank
@@ -29,10 +30,6 @@ def _named(widget, name: str, accessible: str, tip: str):
     widget.setAccessibleName(accessible)
     widget.setToolTip(tip)
     return widget
-
-
-def _button(name: str, text: str, tip: str) -> QPushButton:
-    return _named(QPushButton(text), name, text.rstrip("…"), tip)
 
 
 def build_explorer_layout(e, placeholder: str) -> None:
@@ -61,8 +58,8 @@ def build_explorer_layout(e, placeholder: str) -> None:
     # -- the point: seed, class, truncation
     e.seed_spin = _named(QSpinBox(), "seedSpin", "Seed", "The seed of the random latent point")
     e.seed_spin.setRange(0, MAX_SEED)
-    e.randomize_button = _button("randomizeButton", "Randomize", "Jump to a random seed")
-    e.reset_button = _button("resetButton", "Reset", "Back to the seed's point: sliders at 0 and ψ 1")
+    e.randomize_button = named_button("randomizeButton", "Randomize", "Jump to a random seed")
+    e.reset_button = named_button("resetButton", "Reset", "Back to the seed's point: sliders at 0 and ψ 1")
     seed_row = QHBoxLayout()
     seed_row.addWidget(QLabel("Seed"))
     seed_row.addWidget(e.seed_spin, 1)
@@ -100,7 +97,7 @@ def build_explorer_layout(e, placeholder: str) -> None:
     e.mode_combo.addItems(["Principal directions", "Latent dimensions"])
     e.direction_bank = SliderBank("directionSlider", "Move the point along this principal direction, in standard deviations")
     e.latent_bank = SliderBank("latentSlider", "The value of this latent dimension")
-    e.directions_button = _button(
+    e.directions_button = named_button(
         "directionsButton", "Recompute directions", "Find the principal directions again for the current generator (and class)"
     )
     directions_page = QWidget()
@@ -125,7 +122,7 @@ def build_explorer_layout(e, placeholder: str) -> None:
     sliders_layout.addWidget(e.slider_stack)
 
     # -- bookmarks and interpolation
-    e.bookmark_button = _button("bookmarkButton", "Bookmark", "Save the current point (kept in the run folder)")
+    e.bookmark_button = named_button("bookmarkButton", "Bookmark", "Save the current point (kept in the run folder)")
     e.bookmark_list = BookmarkList()
     e.bookmark_list.setMinimumHeight(80)
     bookmarks_box = QGroupBox("Bookmarks")
@@ -143,7 +140,7 @@ def build_explorer_layout(e, placeholder: str) -> None:
     for box in (point_box, e.projection, sliders_box, bookmarks_box, interp_box):
         controls_layout.addWidget(box)
     controls_layout.addStretch(1)
-    e.export_button = _button("exportButton", "Export…", "Save grids, single images, animations or the generator's weights")
+    e.export_button = named_button("exportButton", "Export…", "Save grids, single images, animations or the generator's weights")
 
     column = QWidget()
     column_layout = QVBoxLayout(column)

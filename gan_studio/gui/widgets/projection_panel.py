@@ -21,11 +21,12 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget,
+    QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget,
 )
 
 from ...core.jobs import TaskState
 from ...core.latent.projection import ProjectionPreview, ProjectionSettings  # no torch at import
+from ..controls import named_button
 from ..workers.jobs import Jobs, Latest
 from ..workers.render import snapshot_of
 from .image_view import ImageView
@@ -98,13 +99,7 @@ class ProjectionPanel(QGroupBox):
         layout.addWidget(self.status)
         self._set_running(False)
 
-    @staticmethod
-    def _button(name: str, text: str, tip: str) -> QPushButton:
-        button = QPushButton(text)
-        button.setObjectName(name)
-        button.setAccessibleName(text.rstrip("…"))
-        button.setToolTip(tip)
-        return button
+    _button = staticmethod(named_button)
 
     def set_source_provider(self, provider: Callable[[], Any]) -> None:
         """``provider()`` gives what to project into: an ExportSource (source, run_dir), as plain values."""
