@@ -14,7 +14,10 @@ identity for 28x28 input (28 -> 14 -> 7 -> 3), so the shipped weights load and s
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -22,6 +25,7 @@ import torch.nn.functional as F
 from safetensors.torch import load_file
 from torch import Tensor, nn
 
+from ..errors import CheckpointError
 from ..resources import resource_path
 from .judges import DIGITS, DIGITS_SHAPE, SHIPPED_WEIGHTS
 
@@ -175,3 +179,16 @@ class ShippedJudge:
 
 
 SHIPPED_JUDGE = ShippedJudge()
+
+
+def read_judge_files(folder: Path, weights_name: str, info_name: str, what: str = "judge") -> tuple[bytes, dict, str]:
+    """A trained judge's weights, its JSON record and the weights' sha256, or one CheckpointError
+    sentence naming the folder ("holds no {what}" when a file is missing)."""
+    try:
+        raw = (folder / weights_name).read_bytes()
+        info = json.loads((folder / info_name).read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise CheckpointError(f"{folder} holds no {what} ({Path(error.filename).name} is missing)") from None
+    except (OSError, ValueError) as error:
+        raise CheckpointError(f"cannot read the judge in {folder}: {error}") from None
+    return raw, info, hashlib.sha256(raw).hexdigest()

@@ -37,7 +37,7 @@ from ..atomic import atomic_path, write_text_atomic
 from ..data import ImageDataset
 from ..errors import CheckpointError, DataError, GanStudioError
 from ..jobs import NO_TASK, TaskState
-from .judge import ARCHITECTURE, MIN_SIZE, Judge, check_images, judge_from_state, model_features
+from .judge import ARCHITECTURE, MIN_SIZE, Judge, check_images, judge_from_state, model_features, read_judge_files
 from .judges import JUDGE_INFO_NAME, JUDGE_WEIGHTS_NAME, USER, judge_folder, user_judge_exists
 from .metrics import ReferenceStats, classifier_scores, heldout_split, reference_stats
 
@@ -241,15 +241,8 @@ def load_user_judge(path: Path | str) -> UserJudge:
     it is missing, unreadable, or its two files do not belong together."""
     path = Path(path).expanduser()
     folder = path if path.is_dir() else path.parent
-    weights, info_path = folder / JUDGE_WEIGHTS_NAME, folder / JUDGE_INFO_NAME
-    try:
-        raw = weights.read_bytes()
-        info = json.loads(info_path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise CheckpointError(f"{folder} holds no judge ({Path(error.filename).name} is missing)") from None
-    except (OSError, ValueError) as error:
-        raise CheckpointError(f"cannot read the judge in {folder}: {error}") from None
-    token = hashlib.sha256(raw).hexdigest()
+    weights = folder / JUDGE_WEIGHTS_NAME
+    _, info, token = read_judge_files(folder, JUDGE_WEIGHTS_NAME, JUDGE_INFO_NAME)
     try:
         shape = tuple(int(v) for v in info["image_shape"])
         names = [str(n) for n in info["class_names"]]

@@ -17,8 +17,6 @@ names: a labelled dataset's classifier never shares them).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import threading
 from collections import OrderedDict
@@ -33,7 +31,7 @@ from safetensors.torch import load_file
 from torch import Tensor, nn
 
 from ..errors import CheckpointError
-from .judge import MIN_SIZE, PoolFlatten, _block, check_images
+from .judge import MIN_SIZE, PoolFlatten, _block, check_images, read_judge_files
 from .judges import SSL, SSL_INFO_NAME, SSL_WEIGHTS_NAME, judge_folder, ssl_judge_exists
 from .metrics import (
     ReferenceStats,
@@ -219,15 +217,8 @@ def find_ssl_judge(fingerprint: str, root: Path | None = None) -> SSLJudge | Non
 def load_ssl_judge(folder: Path | str) -> SSLJudge:
     """Load an unlabelled judge from its folder; CheckpointError when missing or mismatched."""
     folder = Path(folder).expanduser()
-    weights, info_path = folder / SSL_WEIGHTS_NAME, folder / SSL_INFO_NAME
-    try:
-        raw = weights.read_bytes()
-        info = json.loads(info_path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise CheckpointError(f"{folder} holds no unlabelled judge ({Path(error.filename).name} is missing)") from None
-    except (OSError, ValueError) as error:
-        raise CheckpointError(f"cannot read the judge in {folder}: {error}") from None
-    token = hashlib.sha256(raw).hexdigest()
+    weights = folder / SSL_WEIGHTS_NAME
+    _, info, token = read_judge_files(folder, SSL_WEIGHTS_NAME, SSL_INFO_NAME, "unlabelled judge")
     try:
         shape = tuple(int(v) for v in info["image_shape"])
         if len(shape) != 3 or shape[2] not in (1, 3) or min(shape[:2]) < MIN_SIZE:
