@@ -27,3 +27,21 @@ def test_the_canvas_draws_a_frame_and_only_the_views_switched_on(qtbot):
     canvas.set_views(["real"])
     assert QColor(26, 150, 65).name() in _colours(canvas) | {c for c in full}
     assert "modes" in canvas._title() and "D 3  G 2" in canvas._title()
+
+
+def test_a_repaint_of_the_same_frame_is_not_rendered_again_but_a_new_frame_is(qtbot):
+    canvas = PlaygroundCanvas("test")
+    qtbot.addWidget(canvas)
+    canvas.resize(300, 320)
+    canvas.show()
+    canvas.set_frame(plain_frame())
+    canvas.grab()
+    assert canvas.renders == 1
+    canvas.grab()
+    assert canvas.renders == 1  # the cached picture, drawn again
+    canvas.set_views({"real", "fake"})
+    canvas.grab()
+    assert canvas.renders == 2  # other views: a new picture
+    canvas.set_frame(plain_frame())
+    canvas.grab()
+    assert canvas.renders == 3  # a new frame, even one equal to the last
