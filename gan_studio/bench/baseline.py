@@ -46,12 +46,10 @@ _variant("ema", **{"train.ema_decay": 0.999, "train.ema_warmup": 500})
 _variant("batch32-ema", **{"train.batch_size": 32, "train.ema_decay": 0.999, "train.ema_warmup": 500})
 _variant("batch32-ema-30ep", **{"train.batch_size": 32, "train.ema_decay": 0.999, "train.ema_warmup": 500, "train.epochs": 30})
 _variant("batch32-ema995-24ep", **{"train.batch_size": 32, "train.ema_decay": 0.995, "train.ema_warmup": 300, "train.epochs": 24})
-_variant("batch32-sn-ema995-24ep", **{"train.batch_size": 32, "train.ema_decay": 0.995, "train.ema_warmup": 300,
-                                      "train.epochs": 24, "model.spectral_norm": True})
-_variant("batch32-sn-ema995", **{"train.batch_size": 32, "train.ema_decay": 0.995, "train.ema_warmup": 300,
-                                 "model.spectral_norm": True})
-_variant("batch32-sn-ema995-hinge", **{"train.batch_size": 32, "train.ema_decay": 0.995, "train.ema_warmup": 300,
-                                       "model.spectral_norm": True, "train.loss": "hinge"})
+_SN_BATCH32 = {"train.batch_size": 32, "train.ema_decay": 0.995, "train.ema_warmup": 300, "model.spectral_norm": True}
+_variant("batch32-sn-ema995-24ep", **_SN_BATCH32, **{"train.epochs": 24})
+_variant("batch32-sn-ema995", **_SN_BATCH32)
+_variant("batch32-sn-ema995-hinge", **_SN_BATCH32, **{"train.loss": "hinge"})
 _variant("ema-40ep", **{"train.ema_decay": 0.999, "train.ema_warmup": 500, "train.epochs": 40})
 _variant("diffaug-ema-40ep", **{"train.ema_decay": 0.999, "train.ema_warmup": 500, "train.epochs": 40,
                                 "train.augment": "translation,cutout"})

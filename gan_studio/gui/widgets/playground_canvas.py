@@ -30,19 +30,22 @@ class PlaygroundCanvas(QWidget):
         self.views: set[str] = set(VIEWS)
         self.renders = 0  # pictures drawn (the benchmark and tests count them)
         self.paint_ms: deque[float] = deque(maxlen=2000)  # each picture's render and paint time (the benchmark)
-        # The last picture and what it showed: a repaint of the same frame (a resize within the
-        # render size, an exposed window) draws it again without rendering it again.
-        self._picture: tuple[Frame, frozenset, int, object] | None = None  # frame, views, size, QImage
+        # The last picture (its size, the QImage): a repaint of the same frame and views (a resize
+        # within the render size, an exposed window) draws it again without rendering it again.
+        # A new frame or new views drop it.
+        self._picture: tuple[int, object] | None = None
         self.setMinimumSize(220, 220)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName(caption or "Playground")
 
     def set_frame(self, frame: Frame | None) -> None:
         self.frame = frame
+        self._picture = None
         self.update()
 
     def set_views(self, views: Iterable[str]) -> None:
         self.views = set(views)
+        self._picture = None
         self.update()
 
     def picture_rect(self) -> QRect:
@@ -59,14 +62,11 @@ class PlaygroundCanvas(QWidget):
             return
         started = time.perf_counter()
         size = max(64, min(RENDER_SIZE, rect.width()))
-        views = frozenset(self.views)
-        cached = self._picture
-        # The frame itself is kept and compared by identity: an id() alone could be reused.
-        rendered = cached is None or cached[0] is not self.frame or cached[1:3] != (views, size)
+        rendered = self._picture is None or self._picture[0] != size
         if rendered:
-            cached = self._picture = (self.frame, views, size, to_qimage(render_frame(self.frame, views, size)))
+            self._picture = (size, to_qimage(render_frame(self.frame, self.views, size)))
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        painter.drawImage(rect, cached[3])
+        painter.drawImage(rect, self._picture[1])
         if rendered:
             self.renders += 1
             self.paint_ms.append((time.perf_counter() - started) * 1000)
