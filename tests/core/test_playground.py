@@ -192,3 +192,23 @@ def test_a_frame_renders_every_view(tmp_path):
     assert empty.shape == full.shape == (480, 480, 3) and (empty == 255).all() and not (full == 255).all()
     only_real = render_frame(frame, views=["real"], size=200)
     assert ((only_real == [26, 150, 65]).all(axis=-1)).sum() > 50
+
+
+def test_the_summary_numbers_are_recomputed_every_few_frames_and_on_demand():
+    from gan_studio.core.playground.steps import PlaygroundSteps
+    from gan_studio.core.playground.views import PICTURE_SAMPLES, SUMMARY_EVERY, ViewMaker
+
+    config = tiny(dist="ring")
+    steps = PlaygroundSteps(config, make_distribution("ring"))
+    views = ViewMaker(steps, config.seed)
+    seen = []
+    for _ in range(SUMMARY_EVERY + 1):
+        steps.d_step()
+        frame = views.frame()
+        seen.append(frame.summary_at)
+        assert len(frame.fake) == PICTURE_SAMPLES
+    assert seen == [1] * SUMMARY_EVERY + [SUMMARY_EVERY + 1]  # carried between summaries, then fresh
+    steps.g_step()
+    forced = views.frame(summary=True)
+    assert forced.summary_at == steps.d_updates + steps.g_updates == SUMMARY_EVERY + 2
+    assert forced.coverage.per_mode.sum() == round(forced.coverage.high_quality * 2500)  # on 2,500 samples

@@ -42,6 +42,7 @@ class Frame:
     kl: float  # KL(real || fake) of 40 x 40 grid histograms of 2,500 points each, nats
     js: float  # JS(real, fake) on the same histograms, nats (at most ln 2)
     coverage: Coverage | None  # PacGAN's mode coverage of 2,500 samples (ring and grid only)
+    summary_at: int = 0  # the update (D + G) at which kl, js and coverage were computed (views.py)
 
 
 @dataclass(frozen=True)

@@ -153,7 +153,7 @@ class PlaygroundTrainer:
         self._last_frame = now
         self._flush()
         if self.frames:
-            yield self.views.frame()
+            yield self.views.frame(summary=force)  # a step, a pause or an edit: its numbers too
 
     def _flush(self) -> None:
         if self._rows:

@@ -34,6 +34,7 @@ class PlaygroundTab(QWidget):
         self.setObjectName("playgroundTab")
         self.runs_dir = Path(runs_dir) if runs_dir else default_runs_dir()
         self.worker = PlaygroundWorker(self)
+        self._summary_at: int | None = None  # the update of the last KL/JS charted (Frame.summary_at)
         self.controls = PlaygroundControls()
         self.toggles = PlaygroundViewToggles()
         self.canvas = PlaygroundCanvas("now")
@@ -166,9 +167,13 @@ class PlaygroundTab(QWidget):
 
     def _on_started(self, event: PlaygroundStarted) -> None:
         self.status.setText(f"Run folder: {event.run_dir}")
+        self._summary_at = None
 
     def _on_frame(self, frame: Frame) -> None:
         self.canvas.set_frame(frame)
         step = np.array([frame.g_updates + frame.d_updates], dtype=np.float64)
         self.loss_plot.append(step, {"d_loss": np.array([frame.d_loss]), "g_loss": np.array([frame.g_loss])})
-        self.divergence_plot.append(step, {"kl": np.array([frame.kl]), "js": np.array([frame.js])})
+        if frame.summary_at != self._summary_at:  # KL/JS are recomputed every few frames
+            self._summary_at = frame.summary_at
+            at = np.array([frame.summary_at], dtype=np.float64)
+            self.divergence_plot.append(at, {"kl": np.array([frame.kl]), "js": np.array([frame.js])})
