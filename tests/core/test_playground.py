@@ -18,6 +18,7 @@ from gan_studio.core.playground.events import Frame, SettingsChanged
 from gan_studio.core.playground.render import render_frame
 from gan_studio.core.playground.run import PlaygroundRun
 from gan_studio.core.playground.trainer import PlaygroundTrainer, load_players
+from gan_studio.core.playground.views import SURFACE
 
 
 def tiny(**changes) -> PlaygroundConfig:
@@ -184,7 +185,7 @@ def test_slow_motion_still_hears_commands(tmp_path):
 def test_a_frame_renders_every_view(tmp_path):
     trainer = PlaygroundTrainer.new(tiny(dist="ring", pack=2), tmp_path / "run", steps=3)
     frame = [e for e in trainer.events() if isinstance(e, Frame)][-1]
-    assert frame.surface.shape == (32, 32) and frame.manifold.shape == (21, 21, 2)
+    assert frame.surface.shape == (SURFACE, SURFACE) and frame.manifold.shape == (21, 21, 2)
     assert frame.arrows.shape[1] == 2 and np.isfinite(frame.arrows).all()
     assert frame.coverage is not None and frame.coverage.modes == 8
     empty = render_frame(frame, views=[])

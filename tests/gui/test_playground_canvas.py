@@ -45,3 +45,23 @@ def test_a_repaint_of_the_same_frame_is_not_rendered_again_but_a_new_frame_is(qt
     canvas.set_frame(plain_frame())
     canvas.grab()
     assert canvas.renders == 3  # a new frame, even one equal to the last
+
+
+def test_a_frame_drawn_in_the_worker_is_painted_as_is_and_redrawn_only_for_other_views(qtbot, monkeypatch):
+    import gan_studio.gui.widgets.playground_canvas as canvas_module
+    from gan_studio.core.playground.render import with_picture
+
+    canvas = PlaygroundCanvas("test")
+    qtbot.addWidget(canvas)
+    canvas.resize(300, 320)
+    canvas.show()
+    views, size = canvas.picture_request()
+    drawn = with_picture(plain_frame(), views, size)
+    drawn.picture.image[:] = (1, 2, 3)  # a picture render_frame would never draw
+    calls = []
+    real_render = canvas_module.render_frame
+    monkeypatch.setattr(canvas_module, "render_frame", lambda *a, **k: calls.append(a) or real_render(*a, **k))
+    canvas.set_frame(drawn)
+    assert _colours(canvas) == {QColor(1, 2, 3).name()} and calls == []
+    canvas.set_views({"real"})  # not what it was drawn with: the canvas draws it itself
+    assert QColor(1, 2, 3).name() not in _colours(canvas) and len(calls) == 1

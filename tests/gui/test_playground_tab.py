@@ -44,6 +44,8 @@ def test_each_step_button_updates_exactly_one_player(qtbot, tmp_path):
     assert _changed(middle, _weights(tab)) == [False, True]
     _press_and_wait(qtbot, tab, "stepBothButton", 3, 2)
     assert tab.canvas.renders >= 1
+    # After the first frame the worker draws them, as the canvas asked, off the GUI thread.
+    assert tab.canvas.frame.picture is not None and tab.canvas.frame.picture.views == frozenset(tab.canvas.views)
     tab.stop()
     rows = PlaygroundRun.open(tab.worker.run_dir).read_metrics()
     assert [r["player"] for r in rows] == ["d", "g", "d", "d", "g"]

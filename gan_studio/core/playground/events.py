@@ -43,6 +43,18 @@ class Frame:
     js: float  # JS(real, fake) on the same histograms, nats (at most ln 2)
     coverage: Coverage | None  # PacGAN's mode coverage of 2,500 samples (ring and grid only)
     summary_at: int = 0  # the update (D + G) at which kl, js and coverage were computed (views.py)
+    # The views already drawn, off the GUI thread, as the window last asked for them (views and
+    # size); None when nobody asked (the command line, the tests of the core).
+    picture: Picture | None = None
+
+
+@dataclass(frozen=True)
+class Picture:
+    """One frame's views drawn by render.render_frame: which views, how many pixels a side, the pixels."""
+
+    views: frozenset[str]
+    size: int
+    image: np.ndarray  # (size, size, 3) uint8
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import replace
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .events import Frame
+from .events import Frame, Picture
 
 VIEWS = ("surface", "manifold", "real", "fake", "arrows")
 REAL = np.array([26, 150, 65], dtype=np.uint8)
@@ -88,33 +89,40 @@ def render_frame(frame: Frame, views: Iterable[str] = VIEWS, size: int = 480) ->
     return image
 
 
+def with_picture(frame: Frame, views: Iterable[str], size: int) -> Frame:
+    """``frame`` carrying its picture with ``views`` at ``size``: drawn in the playground's job
+    thread, so the window's GUI thread only paints it (bench/playground_frames.py)."""
+    shown = frozenset(views)
+    return replace(frame, picture=Picture(shown, size, render_frame(frame, shown, size)))
+
+
 def _draw_manifold(picture: Image.Image, frame: Frame, project: Projection) -> None:
     """The warped grid's cells shaded grey by G's density, and its lines, blended over ``picture``.
 
-    The cells and the lines are drawn as opacities into two single-channel masks, and a colour is
-    pasted through each: an RGBA overlay composited and converted back cost 12.9 ms of an 18.6 ms
-    picture at 420 x 420, the masks 5.1 of 9.7 (one thread, idle machine, 2026-12-02)."""
+    The cells and the lines are drawn as opacities into one single-channel mask, and one colour is
+    pasted through it: an RGBA overlay composited and converted back cost 12.9 ms of an 18.6 ms
+    picture at 420 x 420; a mask each for cells and lines 5.1 of 9.7; one mask for both (with
+    single-polyline arrows) took a trained ring frame from 20.4 to 13.9 ms (2026-12-03, one
+    thread, idle machine)."""
     grid = project(frame.manifold)
     points = grid.tolist()  # Pillow wants Python numbers: convert once, not per polygon
-    cells = Image.new("L", picture.size, 0)
+    mask = Image.new("L", picture.size, 0)
+    draw = ImageDraw.Draw(mask)
     if frame.density.size:
         # Shade by log density, relative to the densest cells: dark where G piles its mass up.
         logd = np.log(np.maximum(frame.density, 1e-12))
         top = float(np.percentile(logd, 98))
         shade = np.clip(1 + (logd - top) / 6.0, 0, 1)
-        draw = ImageDraw.Draw(cells)
         for i, j in zip(*np.nonzero(shade[: grid.shape[0] - 1, : grid.shape[1] - 1] > 0.05)):
             draw.polygon([tuple(points[i][j]), tuple(points[i][j + 1]), tuple(points[i + 1][j + 1]), tuple(points[i + 1][j])],
                          fill=int(110 * shade[i, j]))
-        picture.paste((90, 90, 90), None, cells)  # blends by the mask, in place
-    lines = Image.new("L", picture.size, 0)
-    draw = ImageDraw.Draw(lines)
+    # The lines go into the same mask, over the cells: one paste of one colour blends both.
     for row in points:
         draw.line([tuple(p) for p in row], fill=140, width=1)
     if grid.shape[1] > 1:
         for j in range(grid.shape[1]):
             draw.line([tuple(row[j]) for row in points], fill=140, width=1)
-    picture.paste((80, 80, 80), None, lines)
+    picture.paste((85, 85, 85), None, mask)  # blends by the mask, in place
 
 
 ARROW_REFERENCE = 0.05  # a gradient of this size draws a tenth of the picture: a fixed scale, so
@@ -135,10 +143,11 @@ def _draw_arrows(picture: Image.Image, frame: Frame, project: Projection) -> Non
     for (x0, y0), (x1, y1) in zip(starts, ends):
         if not (math.isfinite(x1) and math.isfinite(y1)) or math.hypot(x1 - x0, y1 - y0) < 1.0:
             continue
-        draw.line([(x0, y0), (x1, y1)], fill=(40, 40, 40), width=1)
         angle = math.atan2(y1 - y0, x1 - x0)
-        for turn in (2.6, -2.6):
-            draw.line([(x1, y1), (x1 + 4 * math.cos(angle + turn), y1 + 4 * math.sin(angle + turn))], fill=(40, 40, 40))
+        left = (x1 + 4 * math.cos(angle + 2.6), y1 + 4 * math.sin(angle + 2.6))
+        right = (x1 + 4 * math.cos(angle - 2.6), y1 + 4 * math.sin(angle - 2.6))
+        # The shaft and both sides of the head as one polyline: a third of the calls of three lines.
+        draw.line([(x0, y0), (x1, y1), left, (x1, y1), right], fill=(40, 40, 40), width=1)
 
 
 def save_png(image: np.ndarray, path) -> None:  # noqa: ANN001 - a path or str

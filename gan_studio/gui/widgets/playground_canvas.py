@@ -2,7 +2,9 @@
 
 A new frame only marks the widget dirty; the picture is drawn in paintEvent, so frames arriving
 faster than the screen repaints are coalesced by Qt rather than queued. The picture is rendered
-at up to RENDER_SIZE pixels a side and scaled to the widget (cost: bench/playground_frames.py).
+at up to RENDER_SIZE pixels a side and scaled to the widget (cost: bench/playground_frames.py);
+a frame that arrives already drawn for this canvas's views and size (frame.picture, drawn in the
+worker's job) is only painted.
 """
 
 from __future__ import annotations
@@ -52,6 +54,13 @@ class PlaygroundCanvas(QWidget):
         side = min(self.width(), self.height() - 18)
         return QRect((self.width() - side) // 2, 18, side, side)
 
+    def picture_size(self) -> int:
+        return max(64, min(RENDER_SIZE, self.picture_rect().width()))
+
+    def picture_request(self) -> tuple[frozenset[str], int]:
+        """The views and size this canvas draws with: what the worker should draw frames as."""
+        return frozenset(self.views), self.picture_size()
+
     def paintEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt's name
         painter = QPainter(self)
         painter.fillRect(self.rect(), self.palette().window())
@@ -61,10 +70,14 @@ class PlaygroundCanvas(QWidget):
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Press Play or a step button to start.")
             return
         started = time.perf_counter()
-        size = max(64, min(RENDER_SIZE, rect.width()))
+        size = self.picture_size()
         rendered = self._picture is None or self._picture[0] != size
         if rendered:
-            self._picture = (size, to_qimage(render_frame(self.frame, self.views, size)))
+            drawn = self.frame.picture
+            if drawn is None or drawn.size != size or drawn.views != frozenset(self.views):
+                drawn = None  # drawn for another size or other views (a resize, a toggle): draw it here
+            image = drawn.image if drawn is not None else render_frame(self.frame, self.views, size)
+            self._picture = (size, to_qimage(image))
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(rect, self._picture[1])
         if rendered:

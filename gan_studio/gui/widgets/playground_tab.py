@@ -171,6 +171,7 @@ class PlaygroundTab(QWidget):
 
     def _on_frame(self, frame: Frame) -> None:
         self.canvas.set_frame(frame)
+        self.worker.picture_request = self.canvas.picture_request()  # the next frames come drawn so
         step = np.array([frame.g_updates + frame.d_updates], dtype=np.float64)
         self.loss_plot.append(step, {"d_loss": np.array([frame.d_loss]), "g_loss": np.array([frame.g_loss])})
         if frame.summary_at != self._summary_at:  # KL/JS are recomputed every few frames

@@ -21,10 +21,17 @@ from ...core.train.commands import TrainerCommands
 from .jobs import Job, Jobs
 
 
-def _play(make_trainer, task: TaskState):  # noqa: ANN001 - a callable returning a PlaygroundTrainer
+def _play(make_trainer, wanted_picture, task: TaskState):  # noqa: ANN001 - two callables
     """The job: build the trainer (torch is imported here, in the job's thread) and run its events.
-    Stopped by the trainer's own stop command (it saves a checkpoint, then ends)."""
-    return (yield from make_trainer().events())
+    Each Frame leaves with its picture drawn here, as ``wanted_picture()`` (views, size) asks, so
+    the GUI thread only paints it: drawn there, the picture's 10-20 ms of Python held the GIL
+    against the trainer and the tab showed 15-20 frames a second. Stopped by the trainer's own
+    stop command (it saves a checkpoint, then ends)."""
+    from ...core.playground.render import with_picture
+
+    for event in make_trainer().events():
+        wanted = wanted_picture() if isinstance(event, Frame) else None
+        yield event if wanted is None else with_picture(event, *wanted)
 
 
 class PlaygroundWorker(QObject):
@@ -47,6 +54,9 @@ class PlaygroundWorker(QObject):
         # The trainer the job runs, for tests and tools that must reach its players while it is
         # paused (it blocks on its command queue then); only the job's thread changes it.
         self.live_trainer = None
+        # (views, pixels a side) the canvas draws frames with, read by the job before each frame;
+        # None: frames come without a picture. Set from the GUI thread (one tuple assignment).
+        self.picture_request: tuple[frozenset[str], int] | None = None
 
     def is_running(self) -> bool:
         return self._job is not None and self._job.is_running()
@@ -111,7 +121,7 @@ class PlaygroundWorker(QObject):
 
     def _start(self, make, run_dir: Path) -> None:
         self.run_dir = Path(run_dir)
-        self._job = self._jobs.start(partial(_play, make), name="playground", stop=self.commands.stop, doing="The playground")
+        self._job = self._jobs.start(partial(_play, make, lambda: self.picture_request), name="playground", stop=self.commands.stop, doing="The playground")
         self._job.yielded.connect(self._on_event)
         self._job.failed.connect(self.failed)
         job = self._job
