@@ -149,16 +149,17 @@ def test_a_live_edit_takes_effect_at_the_next_step_and_is_in_metrics_csv(tmp_pat
         PlaygroundTrainer.new(tiny(), tmp_path / "run2", paused=True)._edit({"pack": 2}).__next__()
 
 
-def test_playing_trains_to_the_goal_and_resume_continues_exactly(tmp_path):
-    straight = PlaygroundTrainer.new(tiny(dist="grid", pack=2), tmp_path / "a", steps=12, frames=False)
+@pytest.mark.parametrize("extra", [{}, {"g_batch_norm": True, "lr_decay": 0.1, "steps": 10}], ids=["plain", "bn-decay"])
+def test_playing_trains_to_the_goal_and_resume_continues_exactly(tmp_path, extra):
+    straight = PlaygroundTrainer.new(tiny(dist="grid", pack=2, **extra), tmp_path / "a", steps=12, frames=False)
     assert isinstance(list(straight.events())[-1], Finished)
-    first = PlaygroundTrainer.new(tiny(dist="grid", pack=2), tmp_path / "b", steps=7, frames=False)
+    first = PlaygroundTrainer.new(tiny(dist="grid", pack=2, **extra), tmp_path / "b", steps=7, frames=False)
     events = list(first.events())
     assert any(isinstance(e, CheckpointSaved) for e in events)
     second = PlaygroundTrainer.resume(tmp_path / "b", steps=5, frames=False)
     assert list(second.events())[-1].global_step == 12
-    for a, b in zip(straight.steps.g.parameters(), second.steps.g.parameters()):
-        assert torch.equal(a, b)
+    for a, b in zip(straight.steps.g.state_dict().values(), second.steps.g.state_dict().values()):
+        assert torch.equal(a, b)  # weights, and batch norm's running statistics where G has it
     assert len(PlaygroundRun.open(tmp_path / "b").read_metrics()) == 24  # 12 rounds of D then G, no duplicates
     assert np.array_equal(load_players(tmp_path / "b").sample(5, 1), second.steps.sample(5, 1))
 
@@ -213,3 +214,38 @@ def test_the_summary_numbers_are_recomputed_every_few_frames_and_on_demand():
     forced = views.frame(summary=True)
     assert forced.summary_at == steps.d_updates + steps.g_updates == SUMMARY_EVERY + 2
     assert forced.coverage.per_mode.sum() == round(forced.coverage.high_quality * 2500)  # on 2,500 samples
+
+
+def test_the_learning_rates_decay_geometrically_with_the_g_updates_and_then_stay():
+    from gan_studio.core.playground.steps import PlaygroundSteps
+
+    steps = PlaygroundSteps(tiny(lr_g=1e-3, lr_d=2e-3, lr_decay=0.01, steps=10), make_distribution("ring"))
+    assert steps.learning_rates() == pytest.approx((1e-3, 2e-3))
+    for _ in range(5):
+        steps.d_step()
+        steps.g_step()
+    assert steps.learning_rates() == pytest.approx((1e-4, 2e-4))  # half way: the square root of 0.01
+    assert steps.opt_g.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.01 ** 0.4)  # what the 5th G step used
+    for _ in range(10):
+        steps.g_step()
+    assert steps.learning_rates() == pytest.approx((1e-5, 2e-5))
+    with pytest.raises(ConfigError, match="lr_decay"):
+        tiny(lr_decay=0).copy()
+
+
+def test_a_batch_norm_generator_draws_its_views_with_running_statistics():
+    from gan_studio.core.playground.steps import PlaygroundSteps
+    from gan_studio.core.playground.views import ViewMaker
+
+    steps = PlaygroundSteps(tiny(g_batch_norm=True), make_distribution("grid"))
+    assert any(isinstance(m, torch.nn.BatchNorm1d) for m in steps.g.modules())
+    for _ in range(3):
+        steps.d_step()
+        steps.g_step()
+    frame = ViewMaker(steps, 0).frame(summary=True)
+    assert steps.g.training and np.isfinite(frame.fake).all() and np.isfinite(frame.manifold).all()
+    # Running statistics: a point's sample does not depend on the batch it is drawn in.
+    z = torch.randn(50, steps.config.z_dim)
+    with torch.no_grad(), steps.evaluating() as g:
+        assert torch.allclose(g(z[:1]), g(z)[:1], atol=1e-6)
+    assert steps.g.training  # and G is back in training mode

@@ -2,8 +2,9 @@
 
 PacGAN's 2-D experiments (fjxmlzn/PacGAN, 2DGrid_GAN&PacGAN/pacgan_task.py): G is an MLP of
 ReLU layers with batch norm, D an MLP of maxout layers (5 pieces) whose input is ``pack``
-samples concatenated. Batch norm is left out of G here: the views run G on single grid points
-and on the fakes of the step alike, and without it they see the very function being trained.
+samples concatenated. Batch norm in G is an option (config.g_batch_norm, on in the `remedy`
+preset): training normalises each batch, and the views, which run G on single grid points too,
+use its running statistics (steps.evaluating), so they see a close cousin of the trained function.
 """
 
 from __future__ import annotations
@@ -30,14 +31,14 @@ class Maxout(nn.Module):
 
 
 class PointGenerator(nn.Module):
-    def __init__(self, z_dim: int, hidden: int, layers: int) -> None:
+    def __init__(self, z_dim: int, hidden: int, layers: int, batch_norm: bool = False) -> None:
         super().__init__()
         self.z_dim = z_dim
         self.num_classes = 0  # the image steps' interface (core/train/steps.py)
         sizes = [z_dim] + [hidden] * layers
         blocks: list[nn.Module] = []
         for a, b in zip(sizes[:-1], sizes[1:]):
-            blocks += [nn.Linear(a, b), nn.ReLU()]
+            blocks += [nn.Linear(a, b, bias=not batch_norm)] + ([nn.BatchNorm1d(b)] if batch_norm else []) + [nn.ReLU()]
         self.net = nn.Sequential(*blocks, nn.Linear(hidden, 2))
 
     def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
@@ -47,12 +48,13 @@ class PointGenerator(nn.Module):
         """A new noise dimension: the first layer's columns for the kept dimensions are kept, new
         ones start at zero (so G is the same function of the dimensions it already had)."""
         old = self.net[0]
-        new = nn.Linear(z_dim, old.out_features)
+        new = nn.Linear(z_dim, old.out_features, bias=old.bias is not None)
         with torch.no_grad():
             new.weight.zero_()
             keep = min(z_dim, old.in_features)
             new.weight[:, :keep] = old.weight[:, :keep]
-            new.bias.copy_(old.bias)
+            if old.bias is not None:
+                new.bias.copy_(old.bias)
         self.net[0] = new
         self.z_dim = z_dim
 
@@ -75,7 +77,7 @@ class PackedDiscriminator(nn.Module):
 
 def build_players(config: PlaygroundConfig, seed: int) -> tuple[PointGenerator, PackedDiscriminator]:
     torch.manual_seed(seed)
-    g = PointGenerator(config.z_dim, config.g_hidden, config.g_layers)
+    g = PointGenerator(config.z_dim, config.g_hidden, config.g_layers, config.g_batch_norm)
     d = PackedDiscriminator(config.pack, config.d_hidden, config.d_layers, config.maxout)
     return g, d
 

@@ -11,6 +11,7 @@ PacGAN does (so each update draws batch_size * pack real and fake points).
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -56,9 +57,29 @@ class PlaygroundSteps:
         if config.optimizer != old.optimizer or config.z_dim != old.z_dim:
             self._build_optimizers()
         else:
-            for opt, lr in ((self.opt_g, config.lr_g), (self.opt_d, config.lr_d)):
-                for group in opt.param_groups:
-                    group["lr"] = lr
+            self._set_learning_rates()
+
+    def learning_rates(self) -> tuple[float, float]:
+        """(G's, D's) for the next update: lr_g/lr_d times lr_decay ** (share of `steps` done), so
+        the schedule follows the G updates alone and a resumed run takes it up where it was."""
+        cfg = self.config
+        factor = cfg.lr_decay ** min(1.0, self.g_updates / cfg.steps) if cfg.lr_decay != 1 else 1.0
+        return cfg.lr_g * factor, cfg.lr_d * factor
+
+    def _set_learning_rates(self) -> None:
+        for opt, lr in zip((self.opt_g, self.opt_d), self.learning_rates()):
+            for group in opt.param_groups:
+                group["lr"] = lr
+
+    @contextmanager
+    def evaluating(self):
+        """G with batch norm's running statistics (not the batch's), for pictures and samples."""
+        was_training = self.g.training
+        self.g.eval()
+        try:
+            yield self.g
+        finally:
+            self.g.train(was_training)
 
     # -- batches ---------------------------------------------------------------------------------
     def real_batch(self) -> Tensor:
@@ -84,6 +105,7 @@ class PlaygroundSteps:
             loss_d = loss_d + self.config.gp_weight * gradient_penalty(self.d, real, fake, None, self.noise_rng)
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward(inputs=list(self.d.parameters()))
+        self._set_learning_rates()
         self.opt_d.step()
         self.d_updates += 1
         return {"d_loss": float(loss_d.detach()), "g_loss": NAN, "d_real": float(self.loss.score(real_out.detach()).mean()),
@@ -95,6 +117,7 @@ class PlaygroundSteps:
         loss_g = self.loss.g_loss(fake_out, fake_out.detach())
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward(inputs=list(self.g.parameters()))
+        self._set_learning_rates()
         self.opt_g.step()
         self.g_updates += 1
         return {"d_loss": NAN, "g_loss": float(loss_g.detach()), "d_real": NAN, "d_fake": float(self.loss.score(fake_out.detach()).mean())}
@@ -125,5 +148,5 @@ class PlaygroundSteps:
     def sample(self, n: int, seed: int) -> np.ndarray:
         """``n`` points from G, with their own noise (``seed``), not touching the training streams."""
         z = torch.randn(n, self.config.z_dim, generator=torch.Generator().manual_seed(seed))
-        with torch.inference_mode():
-            return self.g(z).numpy().astype(np.float64)
+        with torch.inference_mode(), self.evaluating() as g:
+            return g(z).numpy().astype(np.float64)

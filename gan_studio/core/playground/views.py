@@ -50,7 +50,7 @@ class ViewMaker:
         self._frames += 1
         count = SAMPLES if fresh else PICTURE_SAMPLES
         z = self._z[:count, : cfg.z_dim] if cfg.z_dim <= 64 else torch.randn(count, cfg.z_dim, generator=self._fixed)
-        with torch.inference_mode():
+        with torch.inference_mode(), steps.evaluating():
             fake_all = g(z)
             # D's verdict on one point x: the pack (x, x, ..., x), since a packed D judges pack points.
             packed = self._surface_points[:, None, :].expand(-1, cfg.pack, 2)

@@ -42,9 +42,9 @@ class PlaygroundControls(QWidget):
         super().__init__(parent)
         self._quiet = False  # True while set_config fills the controls: no edited signals then
         self.dist_combo = self._combo("playgroundDistCombo", DISTRIBUTIONS, "The 2-D distribution the generator learns")
-        self.preset_combo = self._combo("playgroundPresetCombo", list(PRESETS), "plain: a GAN; remedy: PacGAN packing")
+        self.preset_combo = self._combo("playgroundPresetCombo", list(PRESETS), "plain: a GAN; remedy: PacGAN packing 2, a batch-norm G, decaying learning rates")
         self.pack_spin = self._spin("playgroundPackSpin", 1, 16, "PacGAN packing: how many samples D judges at once (Reset to apply)")
-        self.preset_combo.currentTextChanged.connect(lambda name: self.pack_spin.setValue(preset_config(name).pack))
+        self.preset_combo.currentTextChanged.connect(self._apply_preset)
 
         self.play_button = self._button("playgroundPlayButton", "Play", "Train continuously (F6-like: press again to pause)")
         self.play_button.setCheckable(True)
@@ -204,6 +204,16 @@ class PlaygroundControls(QWidget):
         self.speed_label.setText("full speed" if speed == 0 else f"{speed:g} / s")
         if emit:
             self.speedChanged.emit(speed)
+
+    def _apply_preset(self, name: str) -> None:
+        """Show the preset's settings; a running playground gets its live ones as one edit, the rest
+        (packing, G's shape, the schedule) at Reset."""
+        if self._quiet:
+            return
+        last = self._last
+        self.set_config(preset_config(name, dist=self.dist_combo.currentText()))
+        self._last = last
+        self._on_edit()
 
     def _on_edit(self, *_: object) -> None:
         if self._quiet:
