@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from gan_studio.cli.main import main as cli_main
+from gan_studio.core.playground.config import preset_config
 
 # PacGAN, Table 1 (Lin et al. 2018; 10 trials, mean +- standard error): modes, high-quality share.
 PAPER = {
@@ -34,10 +35,11 @@ def _stats(values: list[float]) -> str:
     return f"{mean:.1f}±{error:.1f}"
 
 
-def measure(dist: str, preset: str, seed: int, steps: int, folder: Path) -> dict:
+def measure(dist: str, preset: str, seed: int, steps: int | None, folder: Path) -> dict:
     out = folder / f"{dist}-{preset}-{seed}"
     started = time.perf_counter()
-    code = cli_main(["playground", "train", "--dist", dist, "--preset", preset, "--seed", str(seed), "--steps", str(steps),
+    length = [] if steps is None else ["--steps", str(steps)]  # None: the preset's own length
+    code = cli_main(["playground", "train", "--dist", dist, "--preset", preset, "--seed", str(seed), *length,
                      "--threads", "1", "--out", str(out), "--quiet"])
     if code != 0:
         raise SystemExit(f"training {out} failed ({code})")
@@ -48,7 +50,7 @@ def measure(dist: str, preset: str, seed: int, steps: int, folder: Path) -> dict
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--steps", type=int, default=3000, help="generator updates per run (default: %(default)s)")
+    parser.add_argument("--steps", type=int, help="generator updates per run (default: each preset's own)")
     parser.add_argument("--dists", nargs="+", default=["ring", "grid"])
     parser.add_argument("--presets", nargs="+", default=["plain", "remedy"])
     parser.add_argument("--markdown", type=Path, help="also write the table here")
@@ -73,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, paper in PAPER.items():
         table.write(f"| PacGAN Table 1: {name} | {paper['ring'][0]} | {paper['ring'][1]} % | | {paper['grid'][0]} | {paper['grid'][1]} % | |\n")
     for cells in rows:
-        table.write(f"| this, `{cells[0]}`, {args.steps} steps, seeds {' '.join(map(str, args.seeds))} | " + " | ".join(cells[1:]) + " |\n")
+        table.write(f"| this, `{cells[0]}`, {args.steps or preset_config(cells[0]).steps} steps, seeds {' '.join(map(str, args.seeds))} | " + " | ".join(cells[1:]) + " |\n")
     table.write(f"\nload average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after\n")
     print(table.getvalue())
     if args.markdown:
