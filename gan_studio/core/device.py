@@ -75,8 +75,14 @@ def configure_cpu_threads(threads: int) -> int:
 def release_device_memory(device) -> None:
     """Give back what a failed step held (after an out-of-memory error), so a checkpoint still fits."""
     import gc
+    import threading
 
-    gc.collect()
+    # Only on the main thread: a collection in the window's training thread can free Qt objects
+    # left in reference cycles (a closed window's pyqtgraph widgets), and a QObject destroyed off
+    # the GUI thread while the GUI thread deletes its relatives deadlocked the test suite
+    # (2026-12-03, the out-of-memory fault test). The step's own tensors are not in cycles.
+    if threading.current_thread() is threading.main_thread():
+        gc.collect()
     if getattr(device, "type", "") == "cuda":
         import torch
 
