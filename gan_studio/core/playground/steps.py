@@ -63,7 +63,7 @@ class PlaygroundSteps:
         """(G's, D's) for the next update: lr_g/lr_d times lr_decay ** (share of `steps` done), so
         the schedule follows the G updates alone and a resumed run takes it up where it was."""
         cfg = self.config
-        factor = cfg.lr_decay ** min(1.0, self.g_updates / cfg.steps) if cfg.lr_decay != 1 else 1.0
+        factor = cfg.lr_decay ** min(1.0, self.g_updates / cfg.steps)  # 1 ** x is exactly 1: constant rates
         return cfg.lr_g * factor, cfg.lr_d * factor
 
     def _set_learning_rates(self) -> None:

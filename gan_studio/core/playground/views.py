@@ -1,6 +1,6 @@
 """The views' numbers, computed from the live players (in the trainer's thread) as numpy arrays.
 
-Each frame draws 1,000 fakes of a fixed noise batch, D's surface, G's manifold and the arrows.
+Each frame draws PICTURE_SAMPLES fakes of a fixed noise batch, D's surface, G's manifold and the arrows.
 The summary numbers (mode coverage and KL/JS, on PacGAN's 2,500 samples) move slowly and cost
 as much again, so they are recomputed every SUMMARY_EVERY frames and carried in between; the
 playground reached 18-19 frames a second against its 20 with them on every frame.

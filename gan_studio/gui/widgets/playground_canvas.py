@@ -74,9 +74,11 @@ class PlaygroundCanvas(QWidget):
         rendered = self._picture is None or self._picture[0] != size
         if rendered:
             drawn = self.frame.picture
-            if drawn is None or drawn.size != size or drawn.views != frozenset(self.views):
-                drawn = None  # drawn for another size or other views (a resize, a toggle): draw it here
-            image = drawn.image if drawn is not None else render_frame(self.frame, self.views, size)
+            # Drawn by the worker for this size and these views, or (after a resize, a toggle) here.
+            if drawn is not None and drawn.size == size and drawn.views == frozenset(self.views):
+                image = drawn.image
+            else:
+                image = render_frame(self.frame, self.views, size)
             self._picture = (size, to_qimage(image))
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(rect, self._picture[1])
