@@ -7,7 +7,8 @@ import shutil
 import pytest
 
 from tests.core.tiny_runs import train_tiny_run
-from tests.gui.conftest import every_job_joined, settings, window  # noqa: F401 - the window fixtures, reused as is
+from tests.gui.conftest import (  # noqa: F401 - the window fixtures, reused as is
+    every_job_joined, garbage_collected_on_gui_thread, settings, window)
 
 
 @pytest.fixture(scope="session")
