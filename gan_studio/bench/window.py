@@ -164,11 +164,13 @@ def child_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--arch", choices=("mlp", "dcgan"), default="mlp")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from ..gui.app import collect_garbage_on_gui_thread, create_application, prepare_environment
+    from ..gui.app import create_application, prepare_environment
 
     prepare_environment()
-    app = create_application()  # noqa: F841 - kept alive for the rounds
-    collector = collect_garbage_on_gui_thread()  # noqa: F841 - as the app runs it
+    app = create_application()
+    from ..gui.garbage_collection import GuiThreadCollector
+
+    GuiThreadCollector(app)  # as the app runs it
     rounds = _WindowRounds(args.threads, args.epochs, args.arch)
     rounds.wait_ready()
     _say({"ready": True})

@@ -34,25 +34,12 @@ def create_application():
     return app
 
 
-def collect_garbage_on_gui_thread():
-    """Move Python's cyclic garbage collection onto the GUI thread; keep the result alive.
-
-    CPython collects in whichever thread allocates when a threshold is crossed, and the window's
-    training and render threads allocate all the time. A cycle holding Qt objects (a closed
-    window's pyqtgraph items) could then die off the GUI thread, and a QObject destroyed there
-    while the GUI thread deletes its relatives deadlocked the test suite (2026-12-03).
-    pyqtgraph's collector turns automatic collection off and collects, generation by generation
-    as the thresholds would, from a one-second timer on the GUI thread.
-    """
-    from pyqtgraph.util.garbage_collector import GarbageCollector
-
-    return GarbageCollector(interval=1.0)
-
-
 def run_app(self_test: bool = False) -> int:
     prepare_environment()
     app = create_application()
-    collector = collect_garbage_on_gui_thread()  # noqa: F841 - lives as long as the event loop
+    from .garbage_collection import GuiThreadCollector
+
+    GuiThreadCollector(app)  # cyclic garbage dies on the GUI thread only
     if self_test:
         from .self_test import quiet_harmless_qt_messages, self_test_window
 

@@ -7,7 +7,7 @@ from PySide6.QtCore import QSettings
 
 from gan_studio.cli.main import main as cli_main
 from gan_studio.core.config import preset_config
-from gan_studio.gui.app import collect_garbage_on_gui_thread
+from gan_studio.gui.garbage_collection import GuiThreadCollector
 from gan_studio.gui.workers.jobs import job_threads, shutdown_all
 
 
@@ -15,9 +15,9 @@ from gan_studio.gui.workers.jobs import job_threads, shutdown_all
 def garbage_collected_on_gui_thread(qapp):
     """As in the app, cycles are collected from a timer on the GUI thread while a test runs the
     event loop; tests/conftest.py collects between tests, on the same thread."""
-    collector = collect_garbage_on_gui_thread()
+    collector = GuiThreadCollector()
     yield
-    collector.timer.stop()
+    collector.stop()
 
 
 @pytest.fixture(autouse=True)
