@@ -65,3 +65,20 @@ def test_a_frame_drawn_in_the_worker_is_painted_as_is_and_redrawn_only_for_other
     assert _colours(canvas) == {QColor(1, 2, 3).name()} and calls == []
     canvas.set_views({"real"})  # not what it was drawn with: the canvas draws it itself
     assert QColor(1, 2, 3).name() not in _colours(canvas) and len(calls) == 1
+
+
+def test_a_narrow_canvas_puts_the_coverage_on_a_second_line_and_clips_nothing(qtbot):
+    from PySide6.QtGui import QFontMetrics
+
+    canvas = PlaygroundCanvas("before (plain, pack 1)")
+    qtbot.addWidget(canvas)
+    canvas.set_frame(plain_frame())
+    canvas.resize(900, 600)
+    assert canvas._title_lines() == [canvas._title()]
+    one_line_top = canvas.picture_rect().top()
+    canvas.resize(300, 600)  # two canvases side by side at 1280x800 are ~300 px wide each
+    lines = canvas._title_lines()
+    metrics = QFontMetrics(canvas.font())
+    assert len(lines) == 2 and lines[1].startswith("modes")
+    assert all(metrics.horizontalAdvance(line) <= canvas.width() for line in lines)
+    assert canvas.picture_rect().top() > one_line_top  # the picture moves down below both lines

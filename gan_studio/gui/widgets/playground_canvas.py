@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Iterable
 
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QFontMetrics, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ...core.playground.events import Frame
@@ -51,8 +51,9 @@ class PlaygroundCanvas(QWidget):
         self.update()
 
     def picture_rect(self) -> QRect:
-        side = min(self.width(), self.height() - 18)
-        return QRect((self.width() - side) // 2, 18, side, side)
+        top = self._title_height()
+        side = min(self.width(), self.height() - top)
+        return QRect((self.width() - side) // 2, top, side, side)
 
     def picture_size(self) -> int:
         return max(64, min(RENDER_SIZE, self.picture_rect().width()))
@@ -64,7 +65,9 @@ class PlaygroundCanvas(QWidget):
     def paintEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt's name
         painter = QPainter(self)
         painter.fillRect(self.rect(), self.palette().window())
-        painter.drawText(QRect(0, 0, self.width(), 18), Qt.AlignmentFlag.AlignCenter, self._title())
+        line = QFontMetrics(self.font()).height()
+        for row, text in enumerate(self._title_lines()):
+            painter.drawText(QRect(0, row * line, self.width(), line), Qt.AlignmentFlag.AlignCenter, text)
         rect = self.picture_rect()
         if self.frame is None:
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Press Play or a step button to start.")
@@ -87,10 +90,26 @@ class PlaygroundCanvas(QWidget):
             self.paint_ms.append((time.perf_counter() - started) * 1000)
 
     def _title(self) -> str:
+        return "  ".join(self._title_parts())
+
+    def _title_parts(self) -> list[str]:
+        """The caption with the update counts, and the mode coverage where there is one."""
         if self.frame is None:
-            return self.caption
-        text = f"{self.caption}  D {self.frame.d_updates}  G {self.frame.g_updates}".strip()
+            return [self.caption]
+        parts = [f"{self.caption}  D {self.frame.d_updates}  G {self.frame.g_updates}".strip()]
         coverage = self.frame.coverage
         if coverage is not None:
-            text += f"  modes {coverage.modes_captured}/{coverage.modes}, {coverage.high_quality:.0%} high quality"
-        return text
+            parts.append(f"modes {coverage.modes_captured}/{coverage.modes}, {coverage.high_quality:.0%} high quality")
+        return parts
+
+    def _title_lines(self) -> list[str]:
+        """One line where it fits; else the coverage goes on a second line (two canvases side by
+        side at 1280x800 clipped it), each elided rather than cut."""
+        metrics, width = QFontMetrics(self.font()), self.width()
+        whole = self._title()
+        if metrics.horizontalAdvance(whole) <= width:
+            return [whole]
+        return [metrics.elidedText(part, Qt.TextElideMode.ElideRight, width) for part in self._title_parts()]
+
+    def _title_height(self) -> int:
+        return len(self._title_lines()) * QFontMetrics(self.font()).height() + 2

@@ -46,7 +46,9 @@ class PlaygroundTab(QWidget):
         self.pin_button.setObjectName("pinButton")
         self.pin_button.setToolTip("Keep this picture beside the live one, e.g. the plain GAN before trying the remedy")
         self.loss_plot = MetricsPlot(LOSS_CURVES, "Losses", "loss")
-        self.divergence_plot = MetricsPlot(DIVERGENCE_CURVES, "Divergence of the grid histograms", "nats")
+        # A short title: at 1280x800 the chart is ~300 px wide and a longer one ran under the legend.
+        self.divergence_plot = MetricsPlot(DIVERGENCE_CURVES, "Divergence", "nats")
+        self.divergence_plot.setToolTip("KL and JS divergence between histograms of the real and the fake points on a grid")
         for plot in (self.loss_plot, self.divergence_plot):
             plot.setMinimumWidth(120)  # below their size hints: the window keeps its 1280 px default
         self.status = QLabel("")
