@@ -16,9 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.config import RunConfig
-from ..core.recipes import DataFacts
 from ..core.events import CheckpointSaved, EpochEnd, Finished, FinishReason, HealthWarning, RunStarted, StepMetrics
-from ..core.config import RunConfig
+from ..core.recipes import DataFacts
 from ..core.runs.folder import new_run_name
 from ..core.runs.lineage import InitFrom
 from ..core.runs.lock import RunLocked, run_writer
