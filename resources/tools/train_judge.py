@@ -26,7 +26,7 @@ from safetensors.torch import save_file
 from gan_studio.core.atomic import atomic_path, write_text_atomic
 from gan_studio.core.quality.judge import ARCHITECTURE
 from gan_studio.core.quality.judge_training import BATCH, LEARNING_RATE, accuracy, calibrate_feature_scale, fit, new_judge
-from gan_studio.core.quality.metrics import HELDOUT_RULE, SPLIT_SEED, heldout_split
+from gan_studio.core.quality.splits import HELDOUT_RULE, SPLIT_SEED, heldout_split
 
 RESOURCES = Path(__file__).resolve().parent.parent
 

@@ -24,7 +24,8 @@ from gan_studio.core.quality.judge_training import (
     load_user_judge,
     train_judge,
 )
-from gan_studio.core.quality.metrics import floor_subset, heldout_counts, heldout_split, reference_stats
+from gan_studio.core.quality.metrics import reference_stats
+from gan_studio.core.quality.splits import floor_subset, heldout_counts, heldout_split
 from gan_studio.core.resources import resource_path
 from gan_studio.core.quality.judges import default_judges_dir, user_judge_exists
 from gan_studio.core.runs.folder import RunFolder

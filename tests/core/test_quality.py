@@ -17,14 +17,13 @@ from gan_studio.core.quality.metrics import (
     class_coverage,
     diversity,
     evaluate_samples,
-    floor_subset,
     frechet_distance,
-    heldout_split,
     kernel_inception_distance,
     nearest_train_distance,
     precision_recall,
     reference_stats,
 )
+from gan_studio.core.quality.splits import floor_subset, heldout_split
 from gan_studio.core.resources import resource_path
 
 

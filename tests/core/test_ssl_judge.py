@@ -22,7 +22,7 @@ from gan_studio.core.jobs import Cancelled, TaskState
 from gan_studio.core.quality.evaluate import SSL_METRICS
 from gan_studio.core.quality.health import HealthMonitor
 from gan_studio.core.quality.judges import SSL, SSL_INFO_NAME, choose_judge, load_chosen_judge, train_judge_for
-from gan_studio.core.quality.metrics import unlabelled_floor, unlabelled_split
+from gan_studio.core.quality.splits import unlabelled_floor, unlabelled_split
 from gan_studio.core.quality.monitor import QualityMonitor
 from gan_studio.core.runs.folder import RunFolder
 from gan_studio.core.train.trainer import Trainer

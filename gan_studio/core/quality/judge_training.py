@@ -1,7 +1,7 @@
 """Training the judge (``judge.py``) on a labelled dataset: on demand for a user's data, and by
 ``resources/tools/train_judge.py`` for the shipped digits judge. One training loop serves both.
 
-A user's judge is trained on everything but a held-out split (``quality.heldout_split(labels,
+A user's judge is trained on everything but a held-out split (``splits.heldout_split(labels,
 None)``: 10 % of each class, 1 to 100), reports its accuracy on that split, and is saved under
 ``default_judges_dir()/<dataset fingerprint>/`` as ``judge.safetensors`` (no pickle) plus
 ``judge.json``. ``judges.choose_judge`` finds it by the fingerprint a run records, and the quality
@@ -39,7 +39,8 @@ from ..errors import CheckpointError, DataError, GanStudioError
 from ..jobs import NO_TASK, TaskState
 from .judge import ARCHITECTURE, MIN_SIZE, Judge, check_images, judge_from_state, model_features, read_judge_files
 from .judges import JUDGE_INFO_NAME, JUDGE_WEIGHTS_NAME, USER, judge_folder, user_judge_exists
-from .metrics import ReferenceStats, classifier_scores, heldout_split, reference_stats
+from .metrics import ReferenceStats, classifier_scores, reference_stats
+from .splits import heldout_split
 
 __all__ = ["UserJudge", "default_epochs", "find_judge", "load_user_judge", "train_judge"]
 

@@ -10,7 +10,7 @@ distance of each sample to its nearest training image (``memorisation``, beside 
 real images show; far below it means copies).
 
 The held-out split of unlabelled data is one image in five, at most 1,000
-(``metrics.unlabelled_split``); the floor compares it with as many training images. Saved under
+(``splits.unlabelled_split``); the floor compares it with as many training images. Saved under
 ``default_judges_dir()/<fingerprint>/`` as ``encoder.safetensors`` + ``encoder.json`` (its own
 names: a labelled dataset's classifier never shares them).
 """
@@ -39,9 +39,8 @@ from .metrics import (
     kernel_inception_distance,
     nearest_train_distance,
     precision_recall,
-    unlabelled_floor,
-    unlabelled_split,
 )
+from .splits import unlabelled_floor, unlabelled_split
 
 ARCHITECTURE = (
     "conv3x3(C>32)-maxpool2-bn-relu, conv3x3(32>64)-maxpool2-bn-relu, conv3x3(64>128)-maxpool2-bn-relu, "

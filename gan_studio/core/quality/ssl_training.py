@@ -35,7 +35,7 @@ from ..jobs import NO_TASK, TaskState
 from .judge import MIN_SIZE
 from .judge_training import init_from_generator
 from .judges import SSL, SSL_INFO_NAME, SSL_WEIGHTS_NAME, judge_folder
-from .metrics import UNLABELLED_MIN, unlabelled_count, unlabelled_split
+from .splits import UNLABELLED_MIN, unlabelled_count, unlabelled_split
 from .ssl_judge import ARCHITECTURE, Encoder, SSLJudge, load_ssl_judge
 
 __all__ = ["check_trainable", "default_steps", "train_ssl_judge"]
