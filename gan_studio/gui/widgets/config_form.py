@@ -13,13 +13,14 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
+    QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QPushButton,
     QSpinBox, QVBoxLayout, QWidget,
 )
 
 from ...core.config import LOSSES, MODEL_ARCHS, PRESETS, SCHEDULES, Machine, RunConfig, preset_config, validate
 from ...core.device import cpu_count  # torch-free: torch is imported lazily there
 from ...core.errors import ConfigError
+from ..controls import combo_value, read_field, set_combo_value, two_field_row, write_field
 from .collapsible_section import CollapsibleSection
 from .ladder_spin_box import LadderSpinBox
 
@@ -27,44 +28,6 @@ _LR_LADDER = tuple(m * 10.0**e for e in range(-7, 1) for m in (1, 2, 5))  # 1e-7
 _EMA_LADDER = (0.0, 0.9, 0.99, 0.995, 0.999, 0.9995, 0.9999)
 _SMOOTHABLE_LOSSES = ("minimax", "saturating", "ns", "ls")  # the losses that use a real target
 _DEVICE_TIPS = {"auto": "CUDA if present, then Apple MPS, then the CPU", "cpu": "The processor"}
-
-
-def _set_combo(combo: QComboBox, value: Any) -> None:
-    combo.setCurrentIndex(combo.findData(value))  # -1 (blank) for a value the combo lacks
-
-
-def _combo_value(combo: QComboBox, fallback: Any) -> Any:
-    data = combo.currentData()
-    return fallback if data is None else data  # a blank combo keeps the (invalid) value it was given
-
-
-def _read(widget: QWidget, fallback: Any) -> Any:
-    if isinstance(widget, QComboBox):
-        return _combo_value(widget, fallback)
-    return widget.isChecked() if isinstance(widget, QCheckBox) else widget.value()
-
-
-def _write(widget: QWidget, value: Any) -> None:
-    if isinstance(widget, QComboBox):
-        _set_combo(widget, value)
-    elif isinstance(widget, QCheckBox):
-        widget.setChecked(value)
-    else:
-        widget.setValue(value)
-
-
-def _row(first: QWidget, label: str, second: QWidget, first_label: str = "") -> QWidget:
-    """Two fields in one form row, "[first] label [second]": a row less for the panel's height."""
-    row = QWidget()
-    layout = QHBoxLayout(row)
-    layout.setContentsMargins(0, 0, 0, 0)
-    if first_label:
-        layout.addWidget(QLabel(first_label))
-    layout.addWidget(first, 1)
-    if label:
-        layout.addWidget(QLabel(label))
-    layout.addWidget(second, 1 if label else 0)
-    return row
 
 
 class ConfigForm(QWidget):
@@ -260,13 +223,13 @@ class ConfigForm(QWidget):
     def _lay_out(self) -> None:
         # The most-used settings first, always open; the rest in sections that fold away, so at
         # 1280 x 800 the whole panel, data preview included, fits without scrolling.
-        self._group("Preset", [("Preset", _row(self._preset, "", self._tutorial)), ("", self._preset_text)])
+        self._group("Preset", [("Preset", two_field_row(self._preset, "", self._tutorial)), ("", self._preset_text)])
         self._layout.addWidget(self._error)  # right under the preset, so a problem shows at once
         self._group("Training", [("Architecture", self._model), ("Loss", self._loss),
-                                 ("Epochs", _row(self._epochs, "Batch", self._batch)), ("Train for", self._minutes),
-                                 ("Learning rate", _row(self._lr_g, "D", self._lr_d, first_label="G"))])
-        self._group("Loss details", [("Schedule", _row(self._schedule, "D steps", self._d_steps)),
-                                     ("Label smoothing", _row(self._smoothing, "EMA of G", self._ema))],
+                                 ("Epochs", two_field_row(self._epochs, "Batch", self._batch)), ("Train for", self._minutes),
+                                 ("Learning rate", two_field_row(self._lr_g, "D", self._lr_d, first_label="G"))])
+        self._group("Loss details", [("Schedule", two_field_row(self._schedule, "D steps", self._d_steps)),
+                                     ("Label smoothing", two_field_row(self._smoothing, "EMA of G", self._ema))],
                     expanded=True)  # smoothing and EMA share a row: the panel must fit 800 px high
         self._group("Model details", [("Width (DCGAN)", self._width), ("Hidden units (MLP)", self._hidden),
                                       ("Latent size z", self._z_dim), ("", self._conditional)], expanded=False)
@@ -298,7 +261,7 @@ class ConfigForm(QWidget):
         config = copy.deepcopy(self._base)
         for widget, section, name in self._bindings:
             part = getattr(config, section)
-            setattr(part, name, _read(widget, getattr(part, name)))
+            setattr(part, name, read_field(widget, getattr(part, name)))
         return config
 
     def validation_error(self) -> str | None:
@@ -344,13 +307,13 @@ class ConfigForm(QWidget):
     def _fill(self, config: RunConfig) -> None:
         self._updating = True
         try:
-            _set_combo(self._preset, config.preset)
+            set_combo_value(self._preset, config.preset)
             if self._device.findData(config.train.device) < 0:
                 self._device.addItem(config.train.device, config.train.device)  # e.g. "cuda:1" from elsewhere
             self._threads.setMaximum(max(self._threads.maximum(), config.train.threads))
             # A spin box clamps a value outside its range (say a batch of 10,000) to the range.
             for widget, section, name in self._bindings:
-                _write(widget, getattr(getattr(config, section), name))
+                write_field(widget, getattr(getattr(config, section), name))
             self._last_loss = config.train.loss
         finally:
             self._updating = False
@@ -373,12 +336,12 @@ class ConfigForm(QWidget):
         # alternating schedule and classically 5 steps; other losses go back to 1.
         if self._updating:
             return
-        loss = _combo_value(self._loss, self._last_loss)
+        loss = combo_value(self._loss, self._last_loss)
         self._updating = True
         try:
             if loss == "wgan-gp":
                 if self._schedule.currentData() == "simultaneous":
-                    _set_combo(self._schedule, "alternating")
+                    set_combo_value(self._schedule, "alternating")
                 if self._d_steps.value() == 1:
                     self._d_steps.setValue(5)
             elif self._last_loss == "wgan-gp" and self._d_steps.value() == 5:
