@@ -2,14 +2,15 @@
 
 CPython collects in whichever thread allocates when a threshold is crossed, and the window's
 training and render threads allocate all the time. A cycle holding Qt objects (a closed window's
-pyqtgraph items) could then die off the GUI thread, and a QObject destroyed there while the GUI
-thread deletes its relatives deadlocked the test suite (2026-12-03). So automatic collection is
-turned off and a timer on the GUI thread collects instead, by CPython's own rules.
+pyqtgraph items) could then die off the GUI thread; a QObject destroyed there while the GUI
+thread deletes its relatives deadlocks (an explicit collection in the training thread did just
+that to the test suite, 2026-12-03). So automatic collection is turned off and a timer on the
+GUI thread collects instead, by CPython's own rules.
 
 pyqtgraph ships such a collector (``pyqtgraph.util.garbage_collector``), but it collects the old
 generation every tenth middle one, without CPython's rule that waits until the old generation
 has grown by a quarter: with the window, torch and pyqtgraph loaded (~223,000 objects) a full
-collection takes ~110 ms, which it would run on the GUI thread every minute or two.
+collection takes ~110 ms, which it would run on the GUI thread every 100 young collections.
 """
 
 from __future__ import annotations
