@@ -53,6 +53,9 @@ _variant("batch32-sn-ema995-hinge", **_SN_BATCH32, **{"train.loss": "hinge"})
 # Wider players (both: model.width is shared) and TTUR as Heusel et al. ran it (D faster than G).
 _variant("batch32-sn-ema995-w96", **_SN_BATCH32, **{"model.width": 96, "train.epochs": 14})
 _variant("batch32-sn-ema995-ttur", **_SN_BATCH32, **{"train.lr_g": 1e-4, "train.lr_d": 4e-4})
+# The generator's up-sampling as resize + 3x3 convolution instead of transposed convolutions.
+_variant("old-default-resize", **{"model.upsample": "resize"})
+_variant("batch32-sn-ema995-resize", **_SN_BATCH32, **{"model.upsample": "resize"})
 _variant("ema-40ep", **{"train.ema_decay": 0.999, "train.ema_warmup": 500, "train.epochs": 40})
 _variant("diffaug-ema-40ep", **{"train.ema_decay": 0.999, "train.ema_warmup": 500, "train.epochs": 40,
                                 "train.augment": "translation,cutout"})

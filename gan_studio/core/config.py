@@ -19,7 +19,7 @@ BUILTIN_DIGITS = "builtin:digits"
 
 MODEL_ARCHS = {
     "mlp": "Tutorial MLP (z 100-500-500-784, sigmoid out)",
-    "dcgan": "DCGAN (transposed convolutions, batch norm)",
+    "dcgan": "DCGAN (convolutions, batch norm)",
 }
 LOSSES = {
     "minimax": "Minimax BCE, as in the tutorial (keras_adversarial targets)",
@@ -35,6 +35,13 @@ SCHEDULES = {
 }
 INITS = ("auto", "keras", "dcgan", "torch")
 D_NORMS = ("auto", "batch", "layer", "none")
+# How the DCGAN's generator doubles its maps: Radford et al.'s stride-2 transposed convolutions,
+# or nearest-neighbour resizing then a 3x3 convolution (Odena et al. 2016), which cannot draw
+# the checkerboard of overlapping transposed kernels.
+UPSAMPLES = {
+    "transposed": "transposed convolutions (DCGAN's own)",
+    "resize": "resize + convolution (no checkerboard)",
+}
 RESAMPLE_FILTERS = ("nearest", "box", "bilinear", "hamming", "bicubic", "lanczos")
 DCGAN_SIZES = (28, 32, 64)
 AUGMENTS = ("translation", "cutout", "color")  # DiffAugment's three policies (core/train/augment.py)
@@ -63,6 +70,7 @@ class ModelConfig:
     # Spectral normalisation (Miyato et al. 2018) of every D kernel: one power iteration a step
     # keeps each layer 1-Lipschitz. With it, auto d_norm means no batch norm in D.
     spectral_norm: bool = False
+    upsample: str = "transposed"  # DCGAN: how G doubles its maps, one of UPSAMPLES
 
 
 @dataclass
@@ -262,6 +270,7 @@ def validate(config: RunConfig) -> None:
     _check(m.l1 >= 0 and m.l2 >= 0, "model.l1 and model.l2 must not be negative", (m.l1, m.l2))
     _check(m.init in INITS, f"model.init must be one of {_names(INITS)}", m.init)
     _check(m.d_norm in D_NORMS, f"model.d_norm must be one of {_names(D_NORMS)}", m.d_norm)
+    _check(m.upsample in UPSAMPLES, f"model.upsample must be one of {_names(UPSAMPLES)}", m.upsample)
     if m.arch == "dcgan":
         _check(
             d.image_size in DCGAN_SIZES,

@@ -126,6 +126,8 @@ def summary(config: RunConfig) -> str:
     """The settings that matter on small data, in a few words: "DCGAN-32, DiffAugment (...), ..."."""
     m, t = config.model, config.train
     parts = [f"DCGAN-{config.data.image_size}" if m.arch == "dcgan" else "MLP"]
+    if m.arch == "dcgan" and m.upsample == "resize":
+        parts.append("resize-convolution G")
     policy = [p.strip() for p in t.augment.split(",") if p.strip() and p.strip() != "none"]
     if policy:
         p = f"adaptive p (r_t target {t.ada_target:g})" if t.ada_target > 0 else f"p {t.augment_p:g}"

@@ -217,3 +217,28 @@ def test_step_flops() -> None:
     # Linear in the batch size.
     one = step_flops(_tiny("mlp"), (1, 28, 28), 0, 1)
     assert step_flops(_tiny("mlp"), (1, 28, 28), 0, 10) == pytest.approx(10 * one)
+
+
+@pytest.mark.parametrize("size", [28, 32, 64])
+def test_resize_upsampling_replaces_every_strided_transposed_conv(size: int) -> None:
+    torch.manual_seed(0)
+    g, d = build_models(_tiny("dcgan", upsample="resize"), "ns", (3, size, size), 0)
+    transposed = [m for m in g.modules() if isinstance(m, nn.ConvTranspose2d)]
+    assert [m.stride for m in transposed] == [(1, 1)]  # only the projection of z to the first map
+    doublings = {28: 2, 32: 3, 64: 4}[size]  # 7 -> 28, 4 -> 32, 4 -> 64
+    assert sum(isinstance(m, nn.Upsample) for m in g.modules()) == doublings
+    assert sum(isinstance(m, nn.Conv2d) and m.kernel_size == (3, 3) for m in g.modules()) == doublings
+    x = g(torch.randn(2, g.z_dim) * 3)
+    assert x.shape == (2, 3, size, size) and x.abs().max() <= 1
+    d(x).sum().backward()
+    assert all(p.grad is not None for p in g.parameters())
+    # A 3x3 conv at the doubled size costs more than a 4x4 transposed one at the input's size.
+    assert step_flops(_tiny("dcgan", upsample="resize"), (3, size, size), 0, 1) > step_flops(
+        _tiny("dcgan"), (3, size, size), 0, 1)
+
+
+def test_an_unknown_upsampling_is_a_sentence() -> None:
+    from gan_studio.core.config import RunConfig
+
+    with pytest.raises(ConfigError, match="model.upsample must be one of"):
+        RunConfig.from_dict({"model": {"upsample": "bilinear"}})

@@ -29,9 +29,12 @@ TOLERANCE = 1e-5
 
 
 def snapshot_of(arch: str, conditional: bool) -> GeneratorSnapshot:
-    """A small generator with random weights and, for the DCGAN, non-trivial batch-norm statistics."""
+    """A small generator with random weights and, for the DCGAN, non-trivial batch-norm statistics.
+    ``arch`` "dcgan-resize": the DCGAN with resize + convolution up-sampling."""
     config = RunConfig()
-    config.model = ModelConfig(arch=arch, z_dim=8, hidden=16, width=4, conditional=conditional)
+    arch, _, upsample = arch.partition("-")
+    config.model = ModelConfig(arch=arch, z_dim=8, hidden=16, width=4, conditional=conditional,
+                               upsample=upsample or "transposed")
     torch.manual_seed(0)
     generator, _ = build_models(config.model, "ns", (1, 28, 28), 10)
     for module in generator.modules():
@@ -41,7 +44,7 @@ def snapshot_of(arch: str, conditional: bool) -> GeneratorSnapshot:
     return GeneratorSnapshot(generator, config, 3, "test", class_names=[str(i) for i in range(10)] if conditional else [])
 
 
-@pytest.mark.parametrize("arch", ["mlp", "dcgan"])
+@pytest.mark.parametrize("arch", ["mlp", "dcgan", "dcgan-resize"])
 @pytest.mark.parametrize("conditional", [False, True], ids=["unconditional", "conditional"])
 def test_onnxruntime_agrees_with_torch(arch, conditional, tmp_path):
     snapshot = snapshot_of(arch, conditional)

@@ -100,6 +100,9 @@ def test_editing_a_field_emits_config_changed_and_changes_config(form, qtbot):
     with qtbot.waitSignal(form.configChanged):
         select(child(form, "channelsCombo"), 3)
     assert form.config().data.channels == 3
+    with qtbot.waitSignal(form.configChanged):
+        select(child(form, "upsampleCombo"), "resize")
+    assert form.config().model.upsample == "resize"
 
 
 def test_an_invalid_combination_is_shown_and_reported(form):

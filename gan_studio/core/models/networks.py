@@ -180,7 +180,8 @@ def _dcgan(
     top = w * 2 ** (ups - 1)  # channels of the smallest map
 
     # G: a transposed conv from 1x1 to base x base (same MACs as a Linear, no reshape), then
-    # stride-2 up-samplings halving the channels. Convs followed by batch norm need no bias.
+    # up-samplings by 2 halving the channels: stride-2 transposed 4x4 convs, or (upsample
+    # "resize") nearest 2x then a 3x3 conv, 2.25x the MACs. Convs followed by batch norm need no bias.
     z_in = model.z_dim + embed_dim
     g_layers: list[nn.Module] = [
         nn.Unflatten(1, (z_in, 1, 1)),
@@ -190,7 +191,10 @@ def _dcgan(
     for i in range(ups):
         last = i == ups - 1
         out = channels if last else ch // 2
-        g_layers.append(nn.ConvTranspose2d(ch, out, 4, 2, 1, bias=last))
+        if model.upsample == "resize":
+            g_layers += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(ch, out, 3, 1, 1, bias=last)]
+        else:
+            g_layers.append(nn.ConvTranspose2d(ch, out, 4, 2, 1, bias=last))
         g_layers += [nn.Tanh()] if last else [nn.BatchNorm2d(out), nn.ReLU()]
         ch = out
     g = Generator(nn.Sequential(*g_layers), model.z_dim, classes, shape, (-1.0, 1.0), embed_dim)

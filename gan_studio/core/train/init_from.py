@@ -104,7 +104,7 @@ def _differences(parent: Parent, config: RunConfig, shape: tuple[int, ...], clas
     if theirs.arch == ours.arch == "mlp":
         pairs.append(("model.hidden", theirs.hidden, ours.hidden))
     if theirs.arch == ours.arch == "dcgan":
-        pairs += [("model.width", theirs.width, ours.width),
+        pairs += [("model.width", theirs.width, ours.width), ("model.upsample", theirs.upsample, ours.upsample),
                   ("the discriminator's normalisation", _norm(parent.config), _norm(config))]
     found = [f"{name} is {a} there, {b} here" for name, a, b in pairs if a != b]
     if tuple(parent.image_shape) != shape:
