@@ -39,8 +39,8 @@ D_NORMS = ("auto", "batch", "layer", "none")
 # or nearest-neighbour resizing then a 3x3 convolution (Odena et al. 2016), which cannot draw
 # the checkerboard of overlapping transposed kernels.
 UPSAMPLES = {
-    "transposed": "transposed convolutions (DCGAN's own)",
-    "resize": "resize + convolution (no checkerboard)",
+    "transposed": "transposed conv",  # short: they label a combo in a 330 px side panel
+    "resize": "resize + conv",
 }
 RESAMPLE_FILTERS = ("nearest", "box", "bilinear", "hamming", "bicubic", "lanczos")
 DCGAN_SIZES = (28, 32, 64)

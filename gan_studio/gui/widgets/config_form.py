@@ -136,8 +136,9 @@ class ConfigForm(QWidget):
             "widthSpin", "DCGAN width", "DCGAN only: channels of the largest convolution layer; the others are "
             "multiples. Wider learns more detail but trains slower.", 1, 1024, 16)
         self._upsample = self._combo(
-            "upsampleCombo", "DCGAN up-sampling", "DCGAN only: how G doubles its images' size. Resize + "
-            "convolution cannot draw checkerboard patterns; it costs about a third more CPU time.", UPSAMPLES)
+            "upsampleCombo", "DCGAN up-sampling", "DCGAN only: how G doubles its images' size. Transposed "
+            "convolutions are DCGAN's own; resize + convolution cannot draw checkerboard patterns and "
+            "costs about a third more CPU time.", UPSAMPLES)
         self._hidden = self._spin(
             "hiddenSpin", "MLP hidden units", "MLP only: units in each of the two hidden layers of G and of D "
             "(the tutorial uses 500).", 1, 8192, 50)
