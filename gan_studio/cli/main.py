@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 
 from .. import __version__
-from ..core.config import LOSSES, MODEL_ARCHS, PRESETS, SCHEDULES, Machine, RunConfig, load_config_file, preset_config, validate
+from ..core.config import (
+    LOSSES, MODEL_ARCHS, PRESETS, SCHEDULES, UPSAMPLES, Machine, RunConfig, load_config_file, preset_config, validate,
+)
 from ..core.errors import ConfigError, GanStudioError, is_out_of_memory
 from ..core.jobs import user_message
 from ..bench.command import add_bench_parser, run_bench
@@ -51,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     model = train.add_argument_group("model and loss")
     model.add_argument("--model", choices=sorted(MODEL_ARCHS), help="generator/discriminator architecture")
     model.add_argument("--width", type=int, help="DCGAN channel width")
+    model.add_argument("--upsample", choices=list(UPSAMPLES),
+                       help="DCGAN generator: transposed convolutions, or resize + convolution (no checkerboard)")
     model.add_argument("--conditional", action="store_true", default=None, help="class-conditional G and D")
     model.add_argument("--loss", choices=list(LOSSES), help="adversarial loss")
     model.add_argument("--schedule", choices=list(SCHEDULES), help="player update schedule")
@@ -109,6 +113,7 @@ def _overrides(args: argparse.Namespace) -> dict[tuple[str, str], object]:
         ("data", "limit"): args.limit,
         ("model", "arch"): args.model,
         ("model", "width"): args.width,
+        ("model", "upsample"): args.upsample,
         ("model", "conditional"): args.conditional,
         ("train", "loss"): args.loss,
         ("train", "schedule"): args.schedule,

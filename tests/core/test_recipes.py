@@ -84,7 +84,7 @@ def test_the_command_line_shows_the_recipe_and_the_flags_win(tmp_path, capsys):
     config = json.loads((tmp_path / "run" / "run.json").read_text())["config"]
     assert config["train"]["augment"] == "translation,cutout" and config["train"]["epochs"] == 1
     code = main(["train", "--limit", "64", "--epochs", "1", "--batch", "16", "--threads", "1", "--width", "4",
-                 "--device", "cpu", "--recipe", "none", "--out", str(tmp_path / "plain")])
+                 "--device", "cpu", "--recipe", "none", "--upsample", "resize", "--out", str(tmp_path / "plain")])
     assert code == 0 and "Recipe" not in capsys.readouterr().err
     plain = json.loads((tmp_path / "plain" / "run.json").read_text())["config"]
-    assert plain["train"]["augment"] == "none"
+    assert plain["train"]["augment"] == "none" and plain["model"]["upsample"] == "resize"
