@@ -22,21 +22,25 @@ import gc  # noqa: E402
 import pytest  # noqa: E402
 
 from gan_studio.core.config import DataConfig, ModelConfig, RunConfig, TrainConfig  # noqa: E402
+from gan_studio.gui.garbage_collection import GenerationCollector  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def generation_collector() -> GenerationCollector:
+    """The session's one record of CPython's collection rules (the window tests' timers share it)."""
+    return GenerationCollector()
 
 
 @pytest.fixture(autouse=True)
-def garbage_collected_on_main_thread():
+def garbage_collected_on_main_thread(generation_collector):
     """Cyclic garbage is collected on the main thread only, as in the window: an automatic
     collection runs in whichever thread allocates, and in a worker thread it can destroy Qt
     objects a test left in cycles (a closed window's plots) while the GUI thread deletes their
-    relatives. Between tests, after every thread is joined, the generations due are collected
-    here, as the thresholds would have collected them."""
+    relatives. Between tests, after every thread is joined, the generation due is collected
+    here, by the rules the window uses."""
     gc.disable()
     yield
-    counts, thresholds = gc.get_count(), gc.get_threshold()
-    due = [generation for generation in range(3) if counts[generation] > thresholds[generation]]
-    if due:
-        gc.collect(max(due))
+    generation_collector.collect_due()
 
 
 @pytest.fixture
@@ -52,4 +56,3 @@ def tiny_config() -> RunConfig:
             quality_every=-1,  # quality monitoring has its own tests
         ),
     )
-

@@ -28,20 +28,17 @@ INTERVAL_MS = 20
 _OLDEST = 2
 
 
-class GuiThreadCollector(QObject):
-    """Collects on a timer of the thread it lives in (make it on the GUI thread); keep it alive."""
+class GenerationCollector:
+    """CPython's rules for when a generation is due, for a caller that collects by hand on its
+    own thread (the timer below; the test suite between tests). Making one turns automatic
+    collection off."""
 
-    def __init__(self, parent: QObject | None = None, interval_ms: int = INTERVAL_MS) -> None:
-        super().__init__(parent)
+    def __init__(self) -> None:
         gc.disable()
         # CPython's long_lived_total and long_lived_pending: the old generation's size after the
         # last full collection, and the objects promoted into it since.
         self._old_after_full = len(gc.get_objects(generation=_OLDEST))  # ~26 ms for 223,000
         self._promoted_since = 0
-        self.timer = QTimer(self)
-        self.timer.setInterval(interval_ms)
-        self.timer.timeout.connect(self.collect_due)
-        self.timer.start()
 
     def collect_due(self) -> int | None:
         """Collect the oldest generation that is due, as CPython would; return it, or None."""
@@ -59,6 +56,21 @@ class GuiThreadCollector(QObject):
             gc.collect(0)
             return 0
         return None
+
+
+class GuiThreadCollector(QObject):
+    """Collects on a timer of the thread it lives in (make it on the GUI thread); keep it alive.
+    ``rule``: a GenerationCollector to share (the tests keep one for the session), else a new one."""
+
+    def __init__(self, parent: QObject | None = None, interval_ms: int = INTERVAL_MS,
+                 rule: GenerationCollector | None = None) -> None:
+        super().__init__(parent)
+        gc.disable()
+        self.rule = rule or GenerationCollector()
+        self.timer = QTimer(self)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self.rule.collect_due)
+        self.timer.start()
 
     def stop(self) -> None:
         """Stop the timer; automatic collection stays off (turn it on again with ``gc.enable``)."""

@@ -12,10 +12,10 @@ from gan_studio.gui.workers.jobs import job_threads, shutdown_all
 
 
 @pytest.fixture(autouse=True)
-def garbage_collected_on_gui_thread(qapp):
+def garbage_collected_on_gui_thread(qapp, generation_collector):
     """As in the app, cycles are collected from a timer on the GUI thread while a test runs the
-    event loop; tests/conftest.py collects between tests, on the same thread."""
-    collector = GuiThreadCollector()
+    event loop; tests/conftest.py collects between tests, on the same thread, by the same rule."""
+    collector = GuiThreadCollector(rule=generation_collector)
     yield
     collector.stop()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 
-from gan_studio.gui.garbage_collection import GuiThreadCollector
+from gan_studio.gui.garbage_collection import GenerationCollector, GuiThreadCollector
 
 
 def test_a_cycle_a_worker_thread_drops_is_collected_on_the_gui_thread(qtbot):
@@ -41,8 +41,7 @@ def test_a_cycle_a_worker_thread_drops_is_collected_on_the_gui_thread(qtbot):
 
 def test_the_old_generation_is_collected_once_it_has_grown_by_a_quarter(qtbot):
     gc.collect()
-    collector = GuiThreadCollector()
-    collector.stop()  # driven by hand below
+    collector = GenerationCollector()  # the timer's rule, driven by hand below
     old = len(gc.get_objects(generation=2))
     # Slow growth: when the count makes the old generation due (~130 rounds) it has grown ~7 %.
     per_round = max(1, old // 2000)
