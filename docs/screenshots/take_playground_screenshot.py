@@ -30,16 +30,18 @@ POLL_MS = 200
 
 
 def main() -> int:
+    from gan_studio.core.playground.config import preset_config
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dist", default="grid")
     parser.add_argument("--plain-steps", type=int, default=2000, help="G updates of `plain` before it is pinned")
-    parser.add_argument("--remedy-steps", type=int, default=3000, help="G updates of `remedy` before the shot")
+    parser.add_argument("--remedy-steps", type=int, default=preset_config("remedy").steps // 2,
+                        help="G updates of `remedy` before the shot (default: half its length, %(default)s)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=HERE / "playground.png")
     args = parser.parse_args()
 
     app = create_application()
-    from gan_studio.core.playground.config import preset_config
     from gan_studio.gui.main_window import MainWindow
 
     work = Path(tempfile.mkdtemp(prefix="gan-studio-shots-"))

@@ -85,9 +85,10 @@ def _train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..core.playground.trainer import PlaygroundTrainer
 
     config = config_from_args(args)
-    trainer = PlaygroundTrainer.new(config, args.out, steps=config.steps)
-    trainer.frames_per_second = 2  # the bar's refresh; a frame costs a few ms
     bar = ProgressBar(err, args.quiet, "playground")
+    # Frames only feed the bar (twice a second, a few ms each): none when it draws nothing.
+    trainer = PlaygroundTrainer.new(config, args.out, steps=config.steps, frames=bar.live)
+    trainer.frames_per_second = 2
     interrupted = False
 
     def on_interrupt(signum, frame):  # noqa: ANN001 - first Ctrl-C: stop and save; a second one aborts
