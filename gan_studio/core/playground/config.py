@@ -93,8 +93,8 @@ def validate(config: PlaygroundConfig) -> PlaygroundConfig:
 # here in the 3-minute budget (README, "Measured against PacGAN's Table 1"): PacGAN packing of 2,
 # a wider G with batch norm (PacGAN's G has it) and the learning rates decaying to 10 % over 9,000
 # G updates. On the grid a faster fall (to 1 % over 6,000) froze G before it had pulled its mass
-# into the modes: 7 % of samples within 3 sigma, against 56 % (seed 0) with this one; on the ring
-# it gave 83.5 % against 88.8 %. Packing 4 reached 15 grid modes at 3,000 steps, and without
+# into the modes: 7 % of samples within 3 sigma, against 34 % (17-57 %, 3 seeds) with this one; on
+# the ring 83.5 % against 88.6 %. Packing 4 reached 15 grid modes at 3,000 steps, and without
 # packing G found 20 of 25.
 PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
     "plain": ("a plain GAN: non-saturating loss, Adam, D judges one sample at a time", {}),
