@@ -28,8 +28,8 @@ def test_choosing_a_preset_shows_its_settings_and_sends_its_live_ones_as_one_edi
     controls.lr_g_spin.setValue(5e-4)
     with qtbot.waitSignal(controls.edited) as blocker:
         controls.preset_combo.setCurrentText("remedy")
-    assert blocker.args == [{"lr_g": preset_config("remedy").lr_g}]  # the live setting that differed
     remedy = preset_config("remedy")
+    assert blocker.args == [{"lr_g": remedy.lr_g, "lr_d": remedy.lr_d}]  # the live settings that differed
     assert controls.pack_spin.value() == remedy.pack
     assert controls.config() == remedy
 
