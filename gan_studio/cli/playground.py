@@ -86,7 +86,7 @@ def _train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     config = config_from_args(args)
     bar = ProgressBar(err, args.quiet, "playground")
-    # Frames only feed the bar (twice a second, a few ms each): none when it draws nothing.
+    # Frames only feed the bar (twice a second, ~10 ms of views each): none when it draws nothing.
     trainer = PlaygroundTrainer.new(config, args.out, steps=config.steps, frames=bar.live)
     trainer.frames_per_second = 2
     interrupted = False

@@ -98,7 +98,7 @@ def validate(config: PlaygroundConfig) -> PlaygroundConfig:
 # steps, and without packing G found 20 of 25.
 PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
     "plain": ("a plain GAN: non-saturating loss, Adam, D judges one sample at a time", {}),
-    "remedy": ("PacGAN packing of 2, a batch-norm G, decaying learning rates",
+    "remedy": ("PacGAN packing of 2, a batch-norm G, D learning twice as fast, decaying rates",
                {"pack": 2, "g_hidden": 256, "g_batch_norm": True, "lr_d": 2e-3, "lr_decay": 0.1, "steps": 9000}),
 }
 

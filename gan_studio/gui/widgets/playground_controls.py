@@ -42,7 +42,7 @@ class PlaygroundControls(QWidget):
         super().__init__(parent)
         self._quiet = False  # True while set_config fills the controls: no edited signals then
         self.dist_combo = self._combo("playgroundDistCombo", DISTRIBUTIONS, "The 2-D distribution the generator learns")
-        self.preset_combo = self._combo("playgroundPresetCombo", list(PRESETS), "plain: a GAN; remedy: PacGAN packing 2, a batch-norm G, decaying learning rates")
+        self.preset_combo = self._combo("playgroundPresetCombo", list(PRESETS), "\n".join(f"{name}: {text}" for name, (text, _) in PRESETS.items()))
         self.pack_spin = self._spin("playgroundPackSpin", 1, 16, "PacGAN packing: how many samples D judges at once (Reset to apply)")
         self.preset_combo.currentTextChanged.connect(self._apply_preset)
 
