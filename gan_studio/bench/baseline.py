@@ -56,6 +56,10 @@ _variant("batch32-sn-ema995-ttur", **_SN_BATCH32, **{"train.lr_g": 1e-4, "train.
 # The generator's up-sampling as resize + 3x3 convolution instead of transposed convolutions.
 _variant("old-default-resize", **{"model.upsample": "resize"})
 _variant("batch32-sn-ema995-resize", **_SN_BATCH32, **{"model.upsample": "resize"})
+# Class-conditional players (the digits have labels): G embeds the label, D is a projection
+# discriminator (core/models/networks.py); the judge still reads which digit each sample shows.
+_variant("batch32-sn-ema995-cond", **_SN_BATCH32, **{"model.conditional": True})
+_variant("batch32-sn-ema995-resize-cond", **_SN_BATCH32, **{"model.upsample": "resize", "model.conditional": True})
 _variant("ema-40ep", **{"train.ema_decay": 0.999, "train.ema_warmup": 500, "train.epochs": 40})
 _variant("diffaug-ema-40ep", **{"train.ema_decay": 0.999, "train.ema_warmup": 500, "train.epochs": 40,
                                 "train.augment": "translation,cutout"})

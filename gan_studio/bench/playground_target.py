@@ -2,8 +2,8 @@
 
     python -m gan_studio.bench.playground_target [--seeds 0 1 2] [--steps N] [--markdown FILE]
 
-Trains each preset on the ring and the grid with ``gan-studio playground train`` (one thread),
-for each seed, scores 2,500 samples as PacGAN's code does (core/playground/coverage.py), and
+Trains each preset on the ring and the grid with ``gan-studio playground train`` (two threads,
+the issue's 2 CPU cores, one run at a time), for each seed, scores 2,500 samples as PacGAN's code does (core/playground/coverage.py), and
 prints a table of means and standard errors beside the paper's rows, with the wall time per run
 and the load average before and after.
 """
@@ -35,12 +35,12 @@ def _stats(values: list[float]) -> str:
     return f"{mean:.1f}±{error:.1f}"
 
 
-def measure(dist: str, preset: str, seed: int, steps: int | None, folder: Path) -> dict:
+def measure(dist: str, preset: str, seed: int, steps: int | None, threads: int, folder: Path) -> dict:
     out = folder / f"{dist}-{preset}-{seed}"
     started = time.perf_counter()
     length = [] if steps is None else ["--steps", str(steps)]  # None: the preset's own length
     code = cli_main(["playground", "train", "--dist", dist, "--preset", preset, "--seed", str(seed), *length,
-                     "--threads", "1", "--out", str(out), "--quiet"])
+                     "--threads", str(threads), "--out", str(out), "--quiet"])
     if code != 0:
         raise SystemExit(f"training {out} failed ({code})")
     coverage = json.loads((out / "run.json").read_text())["coverage"]
@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, help="generator updates per run (default: each preset's own)")
     parser.add_argument("--dists", nargs="+", default=["ring", "grid"])
     parser.add_argument("--presets", nargs="+", default=["plain", "remedy"])
+    parser.add_argument("--threads", type=int, default=2, help="torch threads per run (default: %(default)s)")
     parser.add_argument("--markdown", type=Path, help="also write the table here")
     args = parser.parse_args(argv)
     load_before = os.getloadavg()[0]
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         for preset in args.presets:
             cells = [preset]
             for dist in args.dists:
-                results = [measure(dist, preset, seed, args.steps, Path(folder)) for seed in args.seeds]
+                results = [measure(dist, preset, seed, args.steps, args.threads, Path(folder)) for seed in args.seeds]
                 for r in results:
                     print(f"{dist} {preset}: {r['modes_captured']}/{r['modes']} modes, {r['high_quality']:.1%} high quality, "
                           f"{r['seconds']:.0f} s (load {os.getloadavg()[0]:.1f})", flush=True)
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, paper in PAPER.items():
         table.write(f"| PacGAN Table 1: {name} | {paper['ring'][0]} | {paper['ring'][1]} % | | {paper['grid'][0]} | {paper['grid'][1]} % | |\n")
     for cells in rows:
-        table.write(f"| this, `{cells[0]}`, {args.steps or preset_config(cells[0]).steps} steps, seeds {' '.join(map(str, args.seeds))} | " + " | ".join(cells[1:]) + " |\n")
+        table.write(f"| this, `{cells[0]}`, {args.steps or preset_config(cells[0]).steps} steps, {args.threads} thread(s), seeds {' '.join(map(str, args.seeds))} | " + " | ".join(cells[1:]) + " |\n")
     table.write(f"\nload average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after\n")
     print(table.getvalue())
     if args.markdown:

