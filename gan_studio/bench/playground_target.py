@@ -1,11 +1,11 @@
 """The playground's target, measured: PacGAN Table 1's mode coverage, plain against remedy.
 
-    python -m gan_studio.bench.playground_target [--seeds 0 1 2] [--steps N] [--markdown FILE]
+    python -m gan_studio.bench.playground_target [--seeds 0 1 2] [--steps N] [--threads 2] [--markdown FILE]
 
 Trains each preset on the ring and the grid with ``gan-studio playground train`` (two threads,
-the issue's 2 CPU cores, one run at a time), for each seed, scores 2,500 samples as PacGAN's code does (core/playground/coverage.py), and
-prints a table of means and standard errors beside the paper's rows, with the wall time per run
-and the load average before and after.
+the target's 2 CPU cores, one run at a time), for each seed, scores 2,500 samples as PacGAN's
+code does (core/playground/coverage.py), and prints a table of means and standard errors beside
+the paper's rows, with the wall time per run and the load average before and after.
 """
 
 from __future__ import annotations

@@ -11,14 +11,14 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 
 from ...core.events import CheckpointSaved, Finished, Paused, Resumed
 from ...core.jobs import TaskState
 from ...core.playground.config import PlaygroundConfig
 from ...core.playground.events import Frame, PlaygroundStarted, SettingsChanged
 from ...core.train.commands import TrainerCommands
-from .jobs import Job, Jobs
+from .jobs import Job, Jobs, Latest
 
 
 def _play(make_trainer, wanted_picture, task: TaskState):  # noqa: ANN001 - two callables
@@ -47,6 +47,10 @@ class PlaygroundWorker(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._jobs = Jobs(self)
+        # A Reset or Load starts the next job before the stopped one's last events (its final frame,
+        # Finished) reach the GUI thread: starting through Latest drops them, so the stopped run's
+        # last loss point is not drawn into the new run's chart.
+        self._latest = Latest(self._jobs)
         self._job: Job | None = None
         self.commands = TrainerCommands()
         self.run_dir: Path | None = None
@@ -121,10 +125,9 @@ class PlaygroundWorker(QObject):
 
     def _start(self, make, run_dir: Path) -> None:
         self.run_dir = Path(run_dir)
-        job = self._job = self._jobs.start(partial(_play, make, lambda: self.picture_request), name="playground",
-                                           stop=self.commands.stop, doing="The playground")
-        # Job signals are emitted on the GUI thread (jobs.py), so these lambdas run there.
-        job.yielded.connect(lambda event: self._on_event(job, event))
+        job = self._job = self._latest.start(partial(_play, make, lambda: self.picture_request), name="playground",
+                                             stop=self.commands.stop, doing="The playground")
+        job.yielded.connect(self._on_event)
         job.failed.connect(self.failed)
         job.finished.connect(lambda: self._on_job_finished(job))
 
@@ -133,12 +136,8 @@ class PlaygroundWorker(QObject):
             self.playing = playing
             self.playingChanged.emit(playing)
 
-    def _on_event(self, job: Job, event) -> None:  # noqa: ANN001 - any playground event
-        # A stopped job's last events (its final frame, Finished) are delivered after shutdown()
-        # returns; when a Reset or Load has started the next job by then, they belong to a run the
-        # tab no longer shows (its final loss point was drawn into the new run's chart).
-        if job is not self._job:
-            return
+    @Slot(object)
+    def _on_event(self, event) -> None:  # noqa: ANN001 - any playground event
         if isinstance(event, Frame):
             self.frameReady.emit(event)
         elif isinstance(event, PlaygroundStarted):
